@@ -1,0 +1,57 @@
+// Bundles envd into dist/envd.mjs, runnable with a bare `node` and no node_modules:
+// everything is inlined except node-pty's native addon, copied beside it as pty.node.
+import { copyFile, mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outdir = join(here, "dist");
+const require = createRequire(import.meta.url);
+const ptyRoot = dirname(require.resolve("node-pty/package.json"));
+
+// node-pty searches build/ and prebuilds/ relative to its own files; in the bundle the
+// addon sits next to envd.mjs, so its loader is replaced by one that looks there.
+const ptyAddonBesideBundle = {
+  name: "pty-addon-beside-bundle",
+  setup(b) {
+    b.onLoad({ filter: /node-pty[\\/]lib[\\/]utils\.js$/ }, () => ({
+      loader: "js",
+      contents: `"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.assign = function (target, ...sources) { for (const s of sources) Object.assign(target, s); return target; };
+exports.loadNativeModule = function (name) {
+  const path = require("node:path");
+  return { dir: "./", module: require(path.join(__envdDir, name + ".node")) };
+};`,
+    }));
+  },
+};
+
+await mkdir(outdir, { recursive: true });
+await build({
+  entryPoints: [join(here, "src/main.ts")],
+  outfile: join(outdir, "envd.mjs"),
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  conditions: ["source"],
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: false,
+  legalComments: "none",
+  plugins: [ptyAddonBesideBundle],
+  banner: {
+    js: [
+      'import { createRequire as __createRequire } from "node:module";',
+      'import { fileURLToPath as __fileURLToPath } from "node:url";',
+      'import { dirname as __dirname_ } from "node:path";',
+      "const require = __createRequire(import.meta.url);",
+      "const __envdDir = __dirname_(__fileURLToPath(import.meta.url));",
+    ].join("\n"),
+  },
+});
+await copyFile(join(ptyRoot, "build/Release/pty.node"), join(outdir, "pty.node"));
+console.log(`built ${join(outdir, "envd.mjs")}`);

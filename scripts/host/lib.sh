@@ -123,17 +123,23 @@ wrenn_multiarch() {
   esac
 }
 
-# Removes a directory tree that a chroot build may have left mounts in. Unmounting first
-# matters: debootstrap mounts /proc and /sys (and may bind /dev) inside the target, and a
-# plain rm -rf would walk into the host's filesystems.
-wrenn_remove_tree() {
-  local dir=$1 mnt
-  [[ -e $dir ]] || return 0
-  dir=$(realpath -- "$dir")
-  # Deepest mounts first; mountinfo escapes spaces as \040, which we reverse.
+# Unmounts everything mounted at or below a directory, deepest first. debootstrap mounts
+# /proc and /sys (and may bind /dev) inside its target, and those must neither end up in
+# a template nor be walked by rm -rf.
+wrenn_unmount_under() {
+  local dir mnt
+  dir=$(realpath -- "$1")
+  # mountinfo escapes spaces and the like as octal (\040); printf %b reverses that.
   while read -r mnt; do
     mnt=$(printf '%b' "$mnt")
     umount -l -- "$mnt" || wrenn_log "warning: could not unmount $mnt"
   done < <(awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r)
-  rm -rf --one-file-system -- "$dir"
+}
+
+# Removes a tree a chroot build may have left mounts in; --one-file-system is the second
+# guard should an unmount fail.
+wrenn_remove_tree() {
+  [[ -e $1 ]] || return 0
+  wrenn_unmount_under "$1"
+  rm -rf --one-file-system -- "$1"
 }

@@ -51,7 +51,10 @@ export class InvalidStateError extends WrennError {
     readonly action: string,
     detail?: string,
   ) {
-    super("invalid_state", `cannot ${action} a sandbox that is ${state}${detail ? `: ${detail}` : ""}`);
+    super(
+      "invalid_state",
+      `cannot ${action} a sandbox that is ${state}${detail ? `: ${detail}` : ""}`,
+    );
   }
 }
 

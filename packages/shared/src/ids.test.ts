@@ -18,7 +18,10 @@ describe("sandbox ids", () => {
   });
 
   it("keeps the extremes", () => {
-    for (const uuid of ["00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"]) {
+    for (const uuid of [
+      "00000000-0000-0000-0000-000000000000",
+      "ffffffff-ffff-ffff-ffff-ffffffffffff",
+    ]) {
       expect(sandboxIdToUuid(sandboxIdFromUuid(parseUuid(uuid)))).toBe(uuid);
     }
   });
@@ -40,6 +43,8 @@ describe("prefixed ids", () => {
   it("parses and converts team ids", () => {
     const id = teamIds.parse("team-0f8fad5b-d9cb-469f-a165-70867728950e");
     expect(teamIds.toUuid(id)).toBe("0f8fad5b-d9cb-469f-a165-70867728950e");
-    expect(() => teamIds.parse("usr-0f8fad5b-d9cb-469f-a165-70867728950e")).toThrow(/not a team id/);
+    expect(() => teamIds.parse("usr-0f8fad5b-d9cb-469f-a165-70867728950e")).toThrow(
+      /not a team id/,
+    );
   });
 });

@@ -59,7 +59,9 @@ export function isSandboxId(value: string): value is SandboxId {
 
 export function parseSandboxId(value: string): SandboxId {
   if (!isSandboxId(value)) {
-    throw new InvalidArgumentError(`not a sandbox id: ${JSON.stringify(value)} (expected cl-<25 base-36 digits>)`);
+    throw new InvalidArgumentError(
+      `not a sandbox id: ${JSON.stringify(value)} (expected cl-<25 base-36 digits>)`,
+    );
   }
   return value;
 }

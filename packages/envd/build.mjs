@@ -1,6 +1,6 @@
 // Bundles envd into dist/envd.mjs, runnable with a bare `node` and no node_modules:
 // everything is inlined except node-pty's native addon, copied beside it as pty.node.
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, rename } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,8 +50,15 @@ await build({
       'import { dirname as __dirname_ } from "node:path";',
       "const require = __createRequire(import.meta.url);",
       "const __envdDir = __dirname_(__fileURLToPath(import.meta.url));",
+      // node-pty's CommonJS reads __dirname while loading (for a macOS-only helper path);
+      // ESM has none, so without this envd would crash on startup.
+      "const __dirname = __envdDir;",
     ].join("\n"),
   },
 });
-await copyFile(join(ptyRoot, "build/Release/pty.node"), join(outdir, "pty.node"));
+// Copy beside, then rename: overwriting the addon in place truncates a file that running envds
+// (other test runs) have mapped, and they die with SIGBUS on their next PTY call.
+const addonTmp = join(outdir, `pty.node.${process.pid}.tmp`);
+await copyFile(join(ptyRoot, "build/Release/pty.node"), addonTmp);
+await rename(addonTmp, join(outdir, "pty.node"));
 console.log(`built ${join(outdir, "envd.mjs")}`);

@@ -53,8 +53,10 @@ command -v debootstrap >/dev/null || wrenn_die 1 "debootstrap is not installed: 
 
 suite=bookworm
 # --include resolves these packages' dependencies in the same pass as the minbase set,
-# which is much faster than a second apt run inside the chroot.
-include=bash,python3,coreutils,procps,curl,ca-certificates,sudo,git
+# which is much faster than a second apt run inside the chroot. tini ships
+# /usr/bin/tini-static, the sandbox's PID 1: envd (Node) does not reap orphaned
+# grandchildren, and static, it needs nothing from a rootfs a user may break.
+include=bash,python3,coreutils,procps,curl,ca-certificates,sudo,git,tini
 user_name=user
 user_id=1000
 
@@ -111,6 +113,7 @@ child=$!
 wait "$child"
 child=""
 wrenn_log "debootstrap done in $((SECONDS - started)) s"
+[[ -x $tmp/usr/bin/tini-static ]] || wrenn_die 1 "the tini package did not install /usr/bin/tini-static"
 
 # Nothing below needs debootstrap's /proc or /sys, should it have left them mounted.
 wrenn_unmount_under "$tmp"

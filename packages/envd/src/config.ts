@@ -12,6 +12,8 @@ export interface EnvdConfig {
   readonly defaultUser: string;
   /** Filesystem whose usage /metrics reports. */
   readonly diskPath: string;
+  /** JSON logs go here instead of stdout (inside a sandbox stdout is /dev/null). */
+  readonly logFile: string | undefined;
 }
 
 const USAGE = `Usage: envd [options]
@@ -27,6 +29,7 @@ Options:
   --port-scan-interval-ms <n>  scanner period (env ENVD_PORT_SCAN_INTERVAL_MS, default 1000)
   --default-user <name>   user for requests that name none, until /init sets one (default root)
   --log-level <level>     debug|info|warn|error|silent (env ENVD_LOG_LEVEL, default info)
+  --log-file <path>       append JSON logs to this file instead of stdout (env ENVD_LOG_FILE)
   -h, --help              show this help
 `;
 
@@ -54,6 +57,7 @@ export function loadConfig(
       "port-scan-interval-ms": { type: "string" },
       "default-user": { type: "string" },
       "log-level": { type: "string" },
+      "log-file": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -90,6 +94,7 @@ export function loadConfig(
     logLevel: logLevel as EnvdConfig["logLevel"],
     defaultUser: values["default-user"] ?? "root",
     diskPath: "/",
+    logFile: values["log-file"] ?? env.ENVD_LOG_FILE,
   });
 }
 

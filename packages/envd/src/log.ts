@@ -3,8 +3,11 @@ import { pino } from "pino";
 export type Logger = pino.Logger;
 
 /** JSON lines to stdout. Secrets never reach a log line: fields that could carry them are redacted. */
-export function createLogger(level: string): Logger {
-  return pino({
+export function createLogger(level: string, file?: string): Logger {
+  const destination = file
+    ? pino.destination({ dest: file, mkdir: true, append: true })
+    : undefined;
+  const options: pino.LoggerOptions = {
     level,
     base: { service: "envd" },
     redact: {
@@ -17,5 +20,6 @@ export function createLogger(level: string): Logger {
       ],
       censor: "[redacted]",
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     process.stdout.write(usage());
     return;
   }
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, config.logFile);
   const envd = createEnvd(config, log);
   await envd.listen();
 

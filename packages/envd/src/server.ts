@@ -1,6 +1,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import { Duplex } from "node:stream";
 
 export type RequestListener = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -34,7 +35,13 @@ export function createDualServer(listener: RequestListener) {
       socket.off("data", onData);
       socket.pause();
       socket.unshift(head);
-      (isH2 ? h2 : h1).emit("connection", socket);
+      if (isH2) {
+        // nghttp2 reads a net.Socket's native handle directly and would never see the bytes
+        // put back with unshift; through a JS-level duplex it reads them first.
+        h2.emit("connection", Duplex.from({ readable: socket, writable: socket }));
+      } else {
+        h1.emit("connection", socket);
+      }
       socket.resume();
     };
     socket.on("data", onData);

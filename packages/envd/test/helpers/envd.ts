@@ -17,13 +17,25 @@ export interface RunningEnvd {
   stop(): Promise<void>;
 }
 
+export interface StartEnvdOptions {
+  /** Runs envd under this command, e.g. `["ip", "netns", "exec", name]`. */
+  readonly commandPrefix?: readonly string[];
+  /** Replaces the default flags (`--port 0 --host 127.0.0.1 --no-port-forwarding`). */
+  readonly baseArgs?: readonly string[];
+  /** The address `url` points at (127.0.0.1 unless envd is elsewhere, e.g. in a netns). */
+  readonly urlHost?: string;
+}
+
+const DEFAULT_ENVD_ARGS = ["--port", "0", "--host", "127.0.0.1", "--no-port-forwarding"];
+
 /** Starts the real envd bundle as a child process on a free loopback port. */
-export async function startEnvd(args: string[] = []): Promise<RunningEnvd> {
-  const child = spawn(
-    process.execPath,
-    [ENVD_BUNDLE, "--port", "0", "--host", "127.0.0.1", "--no-port-forwarding", ...args],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
+export async function startEnvd(
+  args: string[] = [],
+  options: StartEnvdOptions = {},
+): Promise<RunningEnvd> {
+  const argv = [process.execPath, ENVD_BUNDLE, ...(options.baseArgs ?? DEFAULT_ENVD_ARGS), ...args];
+  const [command, ...rest] = [...(options.commandPrefix ?? []), ...argv];
+  const child = spawn(command!, rest, { stdio: ["ignore", "pipe", "inherit"] });
   const logs: Record<string, unknown>[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -39,7 +51,7 @@ export async function startEnvd(args: string[] = []): Promise<RunningEnvd> {
     });
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${options.urlHost ?? "127.0.0.1"}:${port}`,
     port,
     process: child,
     logs,

@@ -1,4 +1,4 @@
-/** Small helpers shared by the benchmarks: percentiles and timing. */
+/** Small helpers shared by the benchmarks: percentiles, timing and the report. */
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) throw new Error("no samples");
   const sorted = [...samples].sort((a, b) => a - b);
@@ -17,8 +17,22 @@ export function round(value: number, digits = 2): number {
   return Math.round(value * f) / f;
 }
 
-/** Prints a human line to stderr; the last stdout line is the JSON the CI reads. */
-export function report(figures: Record<string, number | string>): void {
-  for (const [key, value] of Object.entries(figures)) process.stderr.write(`${key.padEnd(36)} ${value}\n`);
+/** MiB per second for `bytes` moved in the median of `samplesMs`. */
+export function mibPerS(bytes: number, samplesMs: readonly number[]): number {
+  return round(bytes / 1024 / 1024 / (percentile(samplesMs, 50) / 1000), 1);
+}
+
+/**
+ * Prints each figure and then the notes as human lines to stderr; the last stdout line is
+ * the JSON the CI reads.
+ */
+export function report(
+  figures: Record<string, number | string>,
+  notes: readonly string[] = [],
+): void {
+  for (const [key, value] of Object.entries(figures)) {
+    process.stderr.write(`${key.padEnd(40)} ${value}\n`);
+  }
+  for (const note of notes) process.stderr.write(`note: ${note}\n`);
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }

@@ -22,7 +22,7 @@ criu_suite=${WRENN_CRIU_SUITE:-forky}
 
 # kmod gives modprobe; debian-archive-keyring verifies both the private testing lists and
 # debootstrap's downloads. Everything else the CRIU step uses (apt, dpkg) is essential.
-required_packages=(runc iproute2 iptables debootstrap kmod debian-archive-keyring)
+required_packages=(runc iproute2 iptables conntrack e2fsprogs debootstrap kmod debian-archive-keyring)
 
 mkdir -p -- "$wrenn_dir"
 # The host agent and a human may run this at the same time; apt and the CRIU swap are not

@@ -1,0 +1,108 @@
+import {
+  type Client,
+  Code,
+  ConnectError,
+  createClient,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { Filesystem } from "@wrenn/proto/envd/filesystem";
+import { Process } from "@wrenn/proto/envd/process";
+import { UnavailableError } from "@wrenn/shared";
+
+export const ENVD_PORT = 49983;
+
+export interface EnvdInit {
+  envVars?: Record<string, string>;
+  accessToken?: string;
+  defaultUser?: string;
+  defaultWorkdir?: string;
+}
+
+export interface EnvdClient {
+  readonly baseUrl: string;
+  readonly process: Client<typeof Process>;
+  readonly filesystem: Client<typeof Filesystem>;
+  /** Headers every envd call carries: the access token and, when given, the user. */
+  headers(user?: string): Record<string, string>;
+}
+
+/** A client for one sandbox's envd, reached through the sandbox's slot address. */
+export function createEnvdClient(options: { address: string; accessToken?: string }): EnvdClient {
+  const baseUrl = `http://${options.address}:${ENVD_PORT}`;
+  const token: Interceptor = (next) => (req) => {
+    if (options.accessToken) req.header.set("x-access-token", options.accessToken);
+    return next(req);
+  };
+  const transport = createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [token] });
+  return {
+    baseUrl,
+    process: createClient(Process, transport),
+    filesystem: createClient(Filesystem, transport),
+    headers(user) {
+      const headers: Record<string, string> = {};
+      if (options.accessToken) headers["x-access-token"] = options.accessToken;
+      if (user) headers.authorization = basicAuth(user);
+      return headers;
+    },
+  };
+}
+
+export function basicAuth(user: string): string {
+  return `Basic ${Buffer.from(`${user}:`).toString("base64")}`;
+}
+
+/** Waits until envd answers /health; the sandbox is ready at that moment. */
+export async function waitForEnvd(
+  address: string,
+  signal: AbortSignal,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    signal.throwIfAborted();
+    try {
+      const res = await fetch(`http://${address}:${ENVD_PORT}/health`, {
+        signal: AbortSignal.any([signal, AbortSignal.timeout(500)]),
+      });
+      if (res.status === 204) return;
+      lastError = new Error(`envd /health answered ${res.status}`);
+    } catch (error) {
+      lastError = error;
+    }
+    // envd starts in ~30-80 ms; polling every 5 ms keeps create latency tight.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new UnavailableError(`envd did not become healthy within ${timeoutMs} ms`, {
+    cause: lastError,
+  });
+}
+
+/** POST /init: env vars, access token, default user and workdir. */
+export async function initEnvd(
+  address: string,
+  body: EnvdInit,
+  options: { currentToken?: string; signal: AbortSignal },
+): Promise<void> {
+  const res = await fetch(`http://${address}:${ENVD_PORT}/init`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(options.currentToken ? { "x-access-token": options.currentToken } : {}),
+    },
+    body: JSON.stringify(body),
+    signal: options.signal,
+  });
+  if (res.status !== 204) {
+    throw new UnavailableError(
+      `envd /init answered ${res.status}: ${(await res.text()).slice(0, 200)}`,
+    );
+  }
+}
+
+/** Envd's Connect errors, as a message a user can act on. */
+export function describeEnvdError(error: unknown): string {
+  if (error instanceof ConnectError) return `${Code[error.code]}: ${error.rawMessage}`;
+  return error instanceof Error ? error.message : String(error);
+}

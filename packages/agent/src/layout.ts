@@ -1,0 +1,52 @@
+import { isAbsolute, join } from "node:path";
+import type { SandboxId, Uuid } from "@wrenn/shared";
+
+/**
+ * The one owner of host paths: every file the agent keeps lives under WRENN_DIR, at a path
+ * built here. Branded ids hold no "/" or "..", so joins cannot escape the root.
+ */
+export function createLayout(root: string) {
+  // CRIU and runc fail on relative image and bundle paths.
+  if (!isAbsolute(root)) throw new Error(`WRENN_DIR must be an absolute path: ${root}`);
+  const sandboxDir = (id: SandboxId) => join(root, "sandboxes", id);
+  const templateDir = (teamId: Uuid, templateId: string) =>
+    join(root, "images", "teams", teamId, templateId);
+  return {
+    root,
+    criuWrapper: join(root, "criu", "criu"),
+    imagesDir: join(root, "images"),
+    teamImagesDir: (teamId: Uuid) => join(root, "images", "teams", teamId),
+    templateDir,
+    /** The read-only lower layer: a rootfs directory. */
+    templateRootfs: (teamId: Uuid, templateId: string) =>
+      join(templateDir(teamId, templateId), "rootfs"),
+    templateManifest: (teamId: Uuid, templateId: string) =>
+      join(templateDir(teamId, templateId), "template.json"),
+    /** Written by build-base-template.sh: the recipe hash that built this rootfs. */
+    templateRecipe: (teamId: Uuid, templateId: string) =>
+      join(templateDir(teamId, templateId), "rootfs", ".wrenn-recipe"),
+    sandboxesDir: join(root, "sandboxes"),
+    sandboxDir,
+    sandboxRecord: (id: SandboxId) => join(sandboxDir(id), "sandbox.json"),
+    bundleDir: (id: SandboxId) => join(sandboxDir(id), "bundle"),
+    rootfsDir: (id: SandboxId) => join(sandboxDir(id), "bundle", "rootfs"),
+    /** The upper layer lives on its own size-limited filesystem image. */
+    diskImage: (id: SandboxId) => join(sandboxDir(id), "disk.img"),
+    diskMount: (id: SandboxId) => join(sandboxDir(id), "disk"),
+    /** Pre-formatted disk images; under WRENN_DIR like sandboxes/, so taking one is a rename. */
+    diskPoolDir: join(root, "pool", "disks"),
+    diskPoolImage: (fileName: string) => join(root, "pool", "disks", fileName),
+    upperDir: (id: SandboxId) => join(sandboxDir(id), "disk", "upper"),
+    workDir: (id: SandboxId) => join(sandboxDir(id), "disk", "work"),
+    checkpointDir: (id: SandboxId) => join(root, "snapshots", id),
+    /** runc's state lives on tmpfs: it must not outlive the processes it describes (reboot). */
+    runcRoot: "/run/wrenn/runc",
+    /** The sandbox's cgroup in a v1 hierarchy (runc's cgroupsPath is /wrenn/<id>). */
+    cgroupDir: (controller: "cpuacct" | "memory" | "pids" | "freezer", id: SandboxId) =>
+      join("/sys/fs/cgroup", controller, "wrenn", id),
+    netnsDir: "/run/netns",
+    logsDir: join(root, "logs"),
+  };
+}
+
+export type Layout = ReturnType<typeof createLayout>;

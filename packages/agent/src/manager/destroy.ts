@@ -1,0 +1,48 @@
+import { rm } from "node:fs/promises";
+import type { SandboxId } from "@wrenn/shared";
+import type { ManagerDeps } from "./deps.js";
+
+/**
+ * Removes everything a sandbox owns: processes, mounts, cgroups (runc delete), its slot and
+ * its files. Each step runs even if an earlier one failed, so a half-broken sandbox still goes.
+ */
+export function createSandboxDestroyer(deps: ManagerDeps) {
+  return async function destroySandbox(id: SandboxId): Promise<void> {
+    await deps.lock.run(id, async () => {
+      const record = deps.table.get(id);
+      const started = Date.now();
+      record.status = "stopping";
+      const failures: unknown[] = [];
+      const step = async (name: string, fn: () => Promise<unknown>) => {
+        try {
+          await fn();
+        } catch (error) {
+          deps.log.warn({ err: error, sandboxId: id, step: name }, "destroy step failed");
+          failures.push(error);
+        }
+      };
+      await step("kill", () => deps.runtime.kill(id));
+      await step("unmount rootfs", () => deps.rootfs.unmount(deps.layout.rootfsDir(id)));
+      await step("release disk", () => deps.disks.release(id));
+      const slot = record.slot;
+      if (slot) await step("release slot", () => deps.slots.release(slot));
+      await step("remove checkpoint", () =>
+        rm(deps.layout.checkpointDir(id), { recursive: true, force: true }),
+      );
+      await step("remove files", () =>
+        rm(deps.layout.sandboxDir(id), { recursive: true, force: true }),
+      );
+      deps.table.forget(id);
+      deps.log.info(
+        { sandboxId: id, durationMs: Date.now() - started, failedSteps: failures.length },
+        "sandbox destroyed",
+      );
+      if (failures.length > 0) {
+        throw new AggregateError(
+          failures,
+          `sandbox ${id} destroyed with ${failures.length} cleanup failure(s)`,
+        );
+      }
+    });
+  };
+}

@@ -1,0 +1,83 @@
+/** Something the tracker can end by force: a proxied request's socket, a WebSocket. */
+export interface Closable {
+  destroy(): void;
+}
+
+export interface DrainResult {
+  /** Connections that finished on their own within the grace period. */
+  finished: number;
+  /** Connections still open when the grace period ended, closed by force. */
+  forced: number;
+}
+
+/**
+ * Counts in-flight proxied connections per sandbox so pause can drain them: refuse new ones,
+ * wait for the rest up to a grace period, then close what is left. `enable` lets traffic in again.
+ */
+export class ConnectionTracker {
+  readonly #open = new Map<string, Set<Closable>>();
+  readonly #draining = new Set<string>();
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  /** Registers a connection; returns a release function, or undefined while draining. */
+  admit(sandboxId: string, connection: Closable): (() => void) | undefined {
+    if (this.#draining.has(sandboxId)) return undefined;
+    let set = this.#open.get(sandboxId);
+    if (!set) {
+      set = new Set();
+      this.#open.set(sandboxId, set);
+    }
+    set.add(connection);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      set.delete(connection);
+      if (set.size === 0) {
+        this.#open.delete(sandboxId);
+        for (const wake of this.#waiters.get(sandboxId) ?? []) wake();
+      }
+    };
+  }
+
+  inFlight(sandboxId: string): number {
+    return this.#open.get(sandboxId)?.size ?? 0;
+  }
+
+  isDraining(sandboxId: string): boolean {
+    return this.#draining.has(sandboxId);
+  }
+
+  async drain(sandboxId: string, graceMs: number): Promise<DrainResult> {
+    this.#draining.add(sandboxId);
+    const before = this.inFlight(sandboxId);
+    if (before > 0) {
+      await new Promise<void>((resolve) => {
+        const waiters = this.#waiters.get(sandboxId) ?? new Set();
+        this.#waiters.set(sandboxId, waiters);
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, graceMs);
+        waiters.add(done);
+      });
+    }
+    const left = [...(this.#open.get(sandboxId) ?? [])];
+    for (const connection of left) connection.destroy();
+    this.#open.delete(sandboxId);
+    return { finished: before - left.length, forced: left.length };
+  }
+
+  enable(sandboxId: string): void {
+    this.#draining.delete(sandboxId);
+  }
+
+  /** The sandbox is gone: close everything and forget it. */
+  forget(sandboxId: string): void {
+    for (const connection of this.#open.get(sandboxId) ?? []) connection.destroy();
+    this.#open.delete(sandboxId);
+    this.#draining.delete(sandboxId);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The sandbox seccomp profile: everything is allowed except what Docker's default profile
+ * also keeps from containers (kernel modules, mounts, namespaces, keyrings, clocks, bpf,
+ * perf, reboot…). A deny-list keeps new harmless syscalls working; the dropped capabilities
+ * already stop most of these, and this is the second wall.
+ */
+const DENIED = [
+  "acct",
+  "add_key",
+  "bpf",
+  "clock_adjtime",
+  "clock_settime",
+  "create_module",
+  "delete_module",
+  "finit_module",
+  "fsconfig",
+  "fsmount",
+  "fsopen",
+  "fspick",
+  "get_kernel_syms",
+  "init_module",
+  "io_uring_enter",
+  "io_uring_register",
+  "io_uring_setup",
+  "ioperm",
+  "iopl",
+  "kcmp",
+  "kexec_file_load",
+  "kexec_load",
+  "keyctl",
+  "lookup_dcookie",
+  "mount",
+  "mount_setattr",
+  "move_mount",
+  "name_to_handle_at",
+  "nfsservctl",
+  "open_by_handle_at",
+  "open_tree",
+  "perf_event_open",
+  "pivot_root",
+  "process_vm_readv",
+  "process_vm_writev",
+  "query_module",
+  "quotactl",
+  "quotactl_fd",
+  "reboot",
+  "request_key",
+  "setns",
+  "settimeofday",
+  "stime",
+  "swapoff",
+  "swapon",
+  "_sysctl",
+  "sysfs",
+  "umount",
+  "umount2",
+  "unshare",
+  "uselib",
+  "userfaultfd",
+  "ustat",
+  "vm86",
+  "vm86old",
+];
+
+const CLONE_NEWUSER = 0x10000000;
+
+export const SECCOMP_PROFILE = {
+  defaultAction: "SCMP_ACT_ALLOW",
+  architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+  syscalls: [
+    { names: DENIED, action: "SCMP_ACT_ERRNO", errnoRet: 1 },
+    // glibc falls back to clone() on ENOSYS; clone3's flags live in memory seccomp cannot read.
+    { names: ["clone3"], action: "SCMP_ACT_ERRNO", errnoRet: 38 },
+    {
+      names: ["clone"],
+      action: "SCMP_ACT_ERRNO",
+      errnoRet: 1,
+      args: [{ index: 0, value: CLONE_NEWUSER, valueTwo: CLONE_NEWUSER, op: "SCMP_CMP_MASKED_EQ" }],
+    },
+  ],
+};

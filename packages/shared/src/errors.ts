@@ -29,6 +29,20 @@ export class InvalidArgumentError extends WrennError {
   }
 }
 
+/** Missing, malformed, expired or revoked credentials. */
+export class UnauthenticatedError extends WrennError {
+  constructor(message = "authentication required", options?: { cause?: unknown }) {
+    super("unauthenticated", message, options);
+  }
+}
+
+/** A known caller whose role or credential kind does not allow the action on its own team. */
+export class ForbiddenError extends WrennError {
+  constructor(message: string) {
+    super("forbidden", message);
+  }
+}
+
 export class NotFoundError extends WrennError {
   constructor(
     readonly resource: string,

@@ -1,0 +1,86 @@
+import { randomUUID } from "node:crypto";
+import rateLimit from "@fastify/rate-limit";
+import type {
+  FastifyPluginAsyncTypebox,
+  TypeBoxTypeProvider,
+} from "@fastify/type-provider-typebox";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from "fastify";
+import type { Logger } from "pino";
+import type { Authenticator } from "../auth/authenticator.js";
+import type { Config } from "../config.js";
+import type { Services } from "../services/index.js";
+import { authRoutes } from "./auth/routes.js";
+import { installAuthHook } from "./auth-hook.js";
+import { registerDocs } from "./docs.js";
+import { installErrorHandlers } from "./errors.js";
+import { healthRoutes } from "./health/routes.js";
+import { keyRoutes } from "./keys/routes.js";
+import { memberRoutes } from "./members/routes.js";
+import { ErrorBody } from "./schemas.js";
+import { teamRoutes } from "./teams/routes.js";
+import { installValidators } from "./validation.js";
+
+export interface ServerDeps {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly version: string;
+  readonly authenticator: Authenticator;
+  readonly services: Services;
+  readonly ping: () => Promise<void>;
+  /** Extra route plugins (extensions, later the sandbox and E2B routes), registered last. */
+  readonly routes: readonly FastifyPluginAsyncTypebox[];
+}
+
+/** Who a request counts against: its API key, its user, or (anonymous) its address. */
+function rateLimitKey(request: FastifyRequest): string {
+  const p = request.principal;
+  if (p?.via === "api_key") return `key:${p.keyId}`;
+  const userId = p?.userId ?? request.session?.userId;
+  return userId ? `user:${userId}` : `ip:${request.ip}`;
+}
+
+/** The HTTP API: plugins and hooks in the order they must see routes, then the routes. */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  // Typed as Fastify's logger so the instance has Fastify's default logger type parameter.
+  const loggerInstance: FastifyBaseLogger = deps.log;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: deps.config.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // The API speaks JSON only: any other body is a 415. Routes that take files (multipart)
+  // add their parser in their own plugin scope.
+  app.removeContentTypeParser("text/plain");
+  installValidators(app);
+  installErrorHandlers(app);
+  // First hook of all, so even a request the auth hook rejects carries its id back.
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  installAuthHook(app, deps.authenticator);
+  app.addSchema(ErrorBody);
+  await registerDocs(app, { version: deps.version });
+  await app.register(rateLimit, {
+    global: true,
+    // preHandler: after the auth hook (onRequest), so the key or user is known.
+    hook: "preHandler",
+    max: deps.config.rateLimit.perMinute,
+    timeWindow: 60_000,
+    keyGenerator: rateLimitKey,
+  });
+
+  await app.register(healthRoutes({ ping: deps.ping }));
+  await app.register(
+    authRoutes({ accounts: deps.services.accounts, rateLimit: deps.config.rateLimit }),
+  );
+  await app.register(teamRoutes({ teams: deps.services.teams }));
+  await app.register(memberRoutes({ members: deps.services.members }));
+  await app.register(keyRoutes({ keys: deps.services.keys }));
+  for (const routes of deps.routes) await app.register(routes);
+  return app;
+}

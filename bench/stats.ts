@@ -1,4 +1,8 @@
-/** Small helpers shared by the benchmarks: percentiles, timing and the report. */
+/** Small helpers shared by the benchmarks: percentiles, timing, memory and the report. */
+import { readFile } from "node:fs/promises";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) throw new Error("no samples");
   const sorted = [...samples].sort((a, b) => a - b);
@@ -15,6 +19,32 @@ export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
 export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+export function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A process's /proc/<pid>/smaps_rollup, every field in MiB (Rss, Pss, Private_Dirty, …). */
+export async function memoryOf(pid: number): Promise<Record<string, number>> {
+  const text = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
+  const out: Record<string, number> = {};
+  for (const line of text.split("\n")) {
+    const m = /^(\w+):\s+(\d+) kB/.exec(line);
+    if (m) out[m[1]!] = Number(m[2]) / 1024;
+  }
+  return out;
+}
+
+/**
+ * V8's full GC without --expose-gc on the command line (the way envd's snapshot.ts does it):
+ * a benchmark calls it between measurements so one step's garbage is not collected in the next.
+ */
+export function exposeGc(): () => void {
+  setFlagsFromString("--expose-gc");
+  const gc: unknown = runInNewContext("gc");
+  if (typeof gc !== "function") throw new Error("V8 did not expose gc after --expose-gc");
+  return gc as () => void;
 }
 
 /** MiB per second for `bytes` moved in the median of `samplesMs`. */

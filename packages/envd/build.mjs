@@ -1,6 +1,6 @@
 // Bundles envd into dist/envd.mjs, runnable with a bare `node` and no node_modules:
 // everything is inlined except node-pty's native addon, copied beside it as pty.node.
-import { copyFile, mkdir, rename } from "node:fs/promises";
+import { copyFile, mkdir, rename, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,6 +56,18 @@ await build({
     ].join("\n"),
   },
 });
+// The agent reads envd's launch flags at run time, without the bundle.
+await build({
+  entryPoints: [join(here, "src/node-flags.ts")],
+  outfile: join(outdir, "node-flags.js"),
+  platform: "node",
+  target: "node20",
+  format: "esm",
+});
+await writeFile(
+  join(outdir, "node-flags.d.ts"),
+  "export declare const ENVD_NODE_FLAGS: readonly string[];\n",
+);
 // Copy beside, then rename: overwriting the addon in place truncates a file that running envds
 // (other test runs) have mapped, and they die with SIGBUS on their next PTY call.
 const addonTmp = join(outdir, `pty.node.${process.pid}.tmp`);

@@ -25,6 +25,7 @@ import { createState, tokenMatches } from "./state.js";
 import { createUserDirectory } from "./users.js";
 
 export type { EnvdConfig } from "./config.js";
+export { ENVD_NODE_FLAGS } from "./node-flags.js";
 
 const UNAUTHORIZED =
   "unauthorized access, please provide a valid access token or method signing if supported";

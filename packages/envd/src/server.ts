@@ -1,5 +1,5 @@
 import http from "node:http";
-import http2 from "node:http2";
+import type http2 from "node:http2";
 import net from "node:net";
 import { Duplex } from "node:stream";
 
@@ -20,10 +20,16 @@ export function createDualServer(listener: RequestListener) {
     { requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 640_000 },
     listener,
   );
-  const h2 = http2.createServer({}, listener);
+  // HTTP/2 (and the TLS code it pulls in) loads with the first HTTP/2 connection: the SDK
+  // and the host agent speak HTTP/1.1, and idle memory is paid by every sandbox.
+  let h2: Promise<http2.Http2Server> | undefined;
+  const h2Server = () => {
+    h2 ??= import("node:http2").then(({ createServer }) => createServer({}, listener));
+    return h2;
+  };
   const sockets = new Set<net.Socket>();
 
-  const server = net.createServer((socket) => {
+  const server = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     let head = Buffer.alloc(0);
@@ -36,12 +42,18 @@ export function createDualServer(listener: RequestListener) {
       socket.pause();
       socket.unshift(head);
       if (isH2) {
-        // nghttp2 reads a net.Socket's native handle directly and would never see the bytes
-        // put back with unshift; through a JS-level duplex it reads them first.
-        h2.emit("connection", Duplex.from({ readable: socket, writable: socket }));
-      } else {
-        h1.emit("connection", socket);
+        h2Server().then(
+          (server) => {
+            // nghttp2 reads a net.Socket's native handle directly and would never see the
+            // bytes put back with unshift; through a JS-level duplex it reads them first.
+            server.emit("connection", Duplex.from({ readable: socket, writable: socket }));
+            socket.resume();
+          },
+          (error: unknown) => socket.destroy(error as Error),
+        );
+        return;
       }
+      h1.emit("connection", socket);
       socket.resume();
     };
     socket.on("data", onData);

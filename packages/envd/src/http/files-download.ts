@@ -1,7 +1,7 @@
-import type { Stats } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import { createReadStream, open, type Stats } from "node:fs";
 import { basename } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
 import { createGzip } from "node:zlib";
 import { resolvePath } from "../paths.js";
 import { READ } from "../services/filesystem/can-access.js";
@@ -15,6 +15,9 @@ import { HttpError, type HttpHandler, type Request, type Response } from "./resp
 
 /** Big reads: fewer syscalls and socket writes per byte. */
 const READ_CHUNK_BYTES = 1 << 20;
+
+/** A plain descriptor, owned and closed by the read stream: no promise per chunk read. */
+const openDescriptor = promisify(open);
 
 /** GET /files: streams a file to the user allowed to read it (ranges and gzip supported). */
 export function createDownloadHandler(context: FilesContext): HttpHandler {
@@ -70,10 +73,11 @@ async function sendFile(
     res.end();
     return;
   }
-  const handle = await open(path, "r");
+  // Opened before the headers go out, so a file that cannot be opened still gets its status.
+  const fd = await openDescriptor(path, "r");
   const { start, end } =
     range.kind === "partial" ? range : { start: 0, end: Math.max(0, stats.size - 1) };
-  const stream = readStream(handle, { start, end, empty: stats.size === 0 });
+  const stream = readStream({ path, fd }, { start, end, empty: stats.size === 0 });
   if (encoding === "gzip") {
     res.writeHead(200, { ...headers, "content-encoding": "gzip" });
     await pipeline(stream, createGzip(), res as NodeJS.WritableStream);
@@ -86,9 +90,14 @@ async function sendFile(
   await pipeline(stream, res as NodeJS.WritableStream);
 }
 
-/** The stream owns (and closes) the handle from here on. */
-function readStream(handle: FileHandle, at: { start: number; end: number; empty: boolean }) {
-  return handle.createReadStream({
+/** The stream owns (and closes) the descriptor from here on. */
+function readStream(
+  file: { path: string; fd: number },
+  at: { start: number; end: number; empty: boolean },
+) {
+  return createReadStream(file.path, {
+    fd: file.fd,
+    autoClose: true,
     start: at.start,
     // An empty file has no last byte; end: -1 would be invalid.
     ...(at.empty ? {} : { end: at.end }),

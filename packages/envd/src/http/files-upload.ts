@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import busboy from "busboy";
+import type busboy from "busboy";
 import { resolvePath } from "../paths.js";
 import type { FileMetadata } from "../services/filesystem/metadata-store.js";
 import type { User } from "../users.js";
@@ -93,7 +93,7 @@ async function multipartUpload(
   request: { req: Request; body: Readable },
   upload: UploadRequest,
 ): Promise<WriteInfo[]> {
-  const parser = createParser(request.req);
+  const parser = await createParser(request.req);
   const writes: Promise<WriteInfo>[] = [];
   const targets = new Set<string>();
   let parseError: unknown;
@@ -138,7 +138,9 @@ async function multipartUpload(
   return settled.map((s) => (s.status === "fulfilled" ? s.value : unreachable()));
 }
 
-function createParser(req: Request): busboy.Busboy {
+/** busboy loads on the first multipart upload, not at startup: idle memory is per sandbox. */
+async function createParser(req: Request): Promise<busboy.Busboy> {
+  const { default: busboy } = await import("busboy");
   try {
     return busboy({
       headers: req.headers,

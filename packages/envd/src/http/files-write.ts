@@ -11,8 +11,11 @@ import { uploadTempName } from "../services/filesystem/upload-temp.js";
 import type { User } from "../users.js";
 import { HttpError } from "./respond.js";
 
-/** Large writes: fewer syscalls per byte on big uploads. */
-const WRITE_CHUNK_BYTES = 1 << 20;
+/**
+ * Received bytes that may wait in memory while a write is in flight before the upload is
+ * paused: enough that the socket keeps filling while the disk works, bounded per upload.
+ */
+const QUEUE_HIGH_BYTES = 4 << 20;
 
 export interface WriteDeps {
   access: AccessChecker;
@@ -75,34 +78,73 @@ export async function writeUploadedFile(deps: WriteDeps, upload: Upload): Promis
 }
 
 /**
- * Copies in batches of ~1 MiB with one write in flight while the next batch fills, so the
- * disk and the socket work at the same time and the syscall count stays low.
+ * Writes the source into the file as it streams in. Chunks queue while one writev is in
+ * flight and the next writev takes all of them: the socket and the disk work at the same
+ * time, syscalls stay few, and no chunk is awaited, copied or concatenated on its own. The
+ * source is paused only while more than QUEUE_HIGH_BYTES wait. On failure its listeners are
+ * removed and the source is left as it is, for the caller to drain.
  */
-async function copyInto(source: Readable, handle: FileHandle): Promise<void> {
-  let batch: Buffer[] = [];
-  let batchBytes = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  let failure: { error: unknown } | undefined;
-  const flush = async () => {
-    await inFlight;
-    if (failure) throw failure.error;
-    const buffers = batch;
-    batch = [];
-    batchBytes = 0;
-    inFlight = writeAll(handle, buffers).catch((error: unknown) => {
-      failure = { error };
-    });
-  };
-  // destroyOnReturn: false keeps the source alive on failure so it can still be drained.
-  for await (const chunk of source.iterator({ destroyOnReturn: false })) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    batch.push(buffer);
-    batchBytes += buffer.length;
-    if (batchBytes >= WRITE_CHUNK_BYTES) await flush();
-  }
-  if (batchBytes > 0) await flush();
-  await inFlight;
-  if (failure) throw failure.error;
+function copyInto(source: Readable, handle: FileHandle): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let queue: Buffer[] = [];
+    let queuedBytes = 0;
+    let writing = false;
+    let ended = false;
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      source.off("data", onData);
+      source.off("end", onEnd);
+      source.off("error", settle);
+      source.off("close", onClose);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const pump = () => {
+      if (writing || settled) return;
+      if (queue.length === 0) {
+        if (ended) settle();
+        return;
+      }
+      const buffers = queue;
+      queue = [];
+      queuedBytes = 0;
+      writing = true;
+      if (!ended && source.isPaused()) source.resume();
+      writeAll(handle, buffers).then(() => {
+        writing = false;
+        pump();
+      }, settle);
+    };
+    const onData = (chunk: unknown) => {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      queue.push(buffer);
+      queuedBytes += buffer.length;
+      if (queuedBytes >= QUEUE_HIGH_BYTES) source.pause();
+      pump();
+    };
+    const onEnd = () => {
+      ended = true;
+      pump();
+    };
+    // A source destroyed before its end (client gone) emits close, maybe without an error.
+    const onClose = () => {
+      if (!ended) settle(prematureClose());
+    };
+    source.on("data", onData);
+    source.once("end", onEnd);
+    source.once("error", settle);
+    source.once("close", onClose);
+    // Gone before we got here (the client left during the checks): no event will come.
+    if (source.destroyed) settle(source.errored ?? prematureClose());
+  });
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error("the upload ended before its body did"), {
+    code: "ERR_STREAM_PREMATURE_CLOSE",
+  });
 }
 
 async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {

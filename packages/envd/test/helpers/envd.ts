@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Sandbox } from "e2b";
+import { ENVD_NODE_FLAGS } from "../../src/node-flags.js";
 
 export const ENVD_BUNDLE = fileURLToPath(new URL("../../dist/envd.mjs", import.meta.url));
 
@@ -28,12 +29,21 @@ export interface StartEnvdOptions {
 
 const DEFAULT_ENVD_ARGS = ["--port", "0", "--host", "127.0.0.1", "--no-port-forwarding"];
 
-/** Starts the real envd bundle as a child process on a free loopback port. */
+/**
+ * Starts the real envd bundle as a child process on a free loopback port, with the Node flags
+ * the agent gives it in a sandbox.
+ */
 export async function startEnvd(
   args: string[] = [],
   options: StartEnvdOptions = {},
 ): Promise<RunningEnvd> {
-  const argv = [process.execPath, ENVD_BUNDLE, ...(options.baseArgs ?? DEFAULT_ENVD_ARGS), ...args];
+  const argv = [
+    process.execPath,
+    ...ENVD_NODE_FLAGS,
+    ENVD_BUNDLE,
+    ...(options.baseArgs ?? DEFAULT_ENVD_ARGS),
+    ...args,
+  ];
   const [command, ...rest] = [...(options.commandPrefix ?? []), ...argv];
   const child = spawn(command!, rest, { stdio: ["ignore", "pipe", "inherit"] });
   const logs: Record<string, unknown>[] = [];

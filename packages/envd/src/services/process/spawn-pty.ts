@@ -1,13 +1,22 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import * as pty from "node-pty";
+import type { IPty } from "node-pty";
 import type { ExitStatus } from "./end-event.js";
 import { signalProcessGroup } from "./process-group.js";
 import type { ProcessSink, PtyProcess, PtySize, SpawnOptions } from "./spawned-process.js";
 
-/** A child on a real pseudo-terminal; it is the session leader, so its pid is its group. */
-export function spawnPty(options: SpawnOptions, size: PtySize, sink: ProcessSink): PtyProcess {
-  let terminal: pty.IPty;
+/**
+ * A child on a real pseudo-terminal; it is the session leader, so its pid is its group.
+ * node-pty (and its native addon) loads on the first PTY: most sandboxes never open one, and
+ * envd's idle memory is paid by every sandbox.
+ */
+export async function spawnPty(
+  options: SpawnOptions,
+  size: PtySize,
+  sink: ProcessSink,
+): Promise<PtyProcess> {
+  let terminal: IPty;
   try {
+    const pty = await import("node-pty");
     terminal = pty.spawn(options.cmd, [...options.args], {
       name: options.env.TERM,
       cols: size.cols,

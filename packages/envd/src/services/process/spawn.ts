@@ -9,7 +9,7 @@ export async function spawnProcess(
   sink: ProcessSink,
 ): Promise<SpawnedProcess> {
   const child = options.pty
-    ? spawnPty(options, options.pty, sink)
+    ? await spawnPty(options, options.pty, sink)
     : await spawnPipes(options, sink);
   await raiseOomScore(child.pid);
   return child;

@@ -21,8 +21,9 @@ criu_min_version=4.2
 criu_suite=${WRENN_CRIU_SUITE:-forky}
 
 # kmod gives modprobe; debian-archive-keyring verifies both the private testing lists and
-# debootstrap's downloads. Everything else the CRIU step uses (apt, dpkg) is essential.
-required_packages=(runc iproute2 iptables conntrack e2fsprogs debootstrap kmod debian-archive-keyring)
+# debootstrap's downloads; gcc builds the agent's small CRIU rlimit shim (see
+# packages/agent/docs/pause-resume.md). Everything else the CRIU step uses is essential.
+required_packages=(runc iproute2 iptables conntrack e2fsprogs debootstrap kmod debian-archive-keyring gcc libc6-dev)
 
 mkdir -p -- "$wrenn_dir"
 # The host agent and a human may run this at the same time; apt and the CRIU swap are not

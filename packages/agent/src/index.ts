@@ -12,6 +12,7 @@ import { createSandboxManager } from "./manager/sandbox-manager.js";
 import { createSandboxTable } from "./manager/sandbox-table.js";
 import { createMetricsSampler } from "./metrics/sampler.js";
 import { readSlotCounters } from "./network/counters.js";
+import { closeHostConnections } from "./network/host-sockets.js";
 import type { Slot } from "./network/slot.js";
 import { createSlotPool } from "./network/slot-pool.js";
 import { ConnectionTracker } from "./proxy/connection-tracker.js";
@@ -51,6 +52,7 @@ export function createAgent(config: AgentConfig, log: Logger) {
     adopt: (index, policy) => pool.adopt(index, policy),
     reapUnadopted: () => pool.reapUnadopted(),
     readCounters: (lease) => readSlotCounters(lease),
+    closeHostConnections: (lease) => closeHostConnections(lease.sandboxAddress),
   };
   const disks = createDiskPool({ layout, log, minFree: config.warmDisks });
   const templates = createTemplateStore({
@@ -65,6 +67,8 @@ export function createAgent(config: AgentConfig, log: Logger) {
     log: log.child({ component: "agent.runtime" }),
     stateRoot: layout.runcRoot,
     criuPath: layout.criuWrapper,
+    criuConfigPath: layout.criuConfig,
+    criuDir: layout.criuAgentDir,
   });
   const manager = createSandboxManager({
     log: log.child({ component: "agent.manager" }),
@@ -155,6 +159,7 @@ export function createAgent(config: AgentConfig, log: Logger) {
       });
       proxy.close();
       await manager.reaper.stop();
+      await manager.idle();
       await sampler.stop();
       await pool.shutdown();
       await disks.close();

@@ -11,6 +11,12 @@ export function createLayout(root: string) {
   const sandboxDir = (id: SandboxId) => join(root, "sandboxes", id);
   const templateDir = (teamId: Uuid, templateId: string) =>
     join(root, "images", "teams", teamId, templateId);
+  const templateFilesIn = (dir: string) => ({
+    rootfs: join(dir, "rootfs"),
+    manifest: join(dir, "template.json"),
+    checkpoint: join(dir, "checkpoint"),
+    secrets: join(dir, "envd.json"),
+  });
   return {
     root,
     criuWrapper: join(root, "criu", "criu"),
@@ -38,7 +44,27 @@ export function createLayout(root: string) {
     diskPoolImage: (fileName: string) => join(root, "pool", "disks", fileName),
     upperDir: (id: SandboxId) => join(sandboxDir(id), "disk", "upper"),
     workDir: (id: SandboxId) => join(sandboxDir(id), "disk", "work"),
+    /** A sandbox's memory images; each pause writes a fresh one (`name`) beside the last. */
     checkpointDir: (id: SandboxId) => join(root, "snapshots", id),
+    checkpointImageDir: (id: SandboxId, name: string) => join(root, "snapshots", id, name),
+    /** CRIU's work dir of a sandbox (dump.log, restore.log). */
+    criuWorkDir: (id: SandboxId) => join(sandboxDir(id), "criu"),
+    /** The runc driver's own CRIU files: its config (options runc cannot pass) and shim. */
+    criuAgentDir: join(root, "criu", "agent"),
+    criuConfig: join(root, "criu", "agent", "runc.conf"),
+    /** A snapshot template's memory image and envd's token at the moment it was taken. */
+    templateCheckpointDir: (teamId: Uuid, templateId: string) =>
+      templateFilesIn(templateDir(teamId, templateId)).checkpoint,
+    templateSecrets: (teamId: Uuid, templateId: string) =>
+      templateFilesIn(templateDir(teamId, templateId)).secrets,
+    /** The files of a template dir, also while it is assembled under another name. */
+    templateFilesIn,
+    /**
+     * Where a template is assembled, or moved to be deleted: template ids never start
+     * with ".", so these are never taken for templates.
+     */
+    templateScratchDir: (teamId: Uuid, name: string) =>
+      join(root, "images", "teams", teamId, `.${name}`),
     /** runc's state lives on tmpfs: it must not outlive the processes it describes (reboot). */
     runcRoot: "/run/wrenn/runc",
     /** The sandbox's cgroup in a v1 hierarchy (runc's cgroupsPath is /wrenn/<id>). */

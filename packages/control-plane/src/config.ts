@@ -26,7 +26,23 @@ export interface Config {
   readonly sessionTtlMs: number;
   readonly rateLimit: RateLimitConfig;
   readonly bodyLimitBytes: number;
+  /** Largest file upload (PUT /v1/sandboxes/:id/files); it is streamed, never buffered. */
+  readonly maxUploadBytes: number;
   readonly logLevel: string;
+  /**
+   * Single-host mode: run one host agent in this process (data in `dataDir`) and register it.
+   * Off (`WRENN_EMBEDDED_AGENT=false`) for API-only tests and for agents on other machines.
+   */
+  readonly embeddedAgent: boolean;
+  /** envd bundle directory for the embedded agent; null → the built @wrenn/envd. */
+  readonly envdDir: string | null;
+  /** How often the database is reconciled with every host's list of sandboxes. */
+  readonly reconcileIntervalMs: number;
+  /**
+   * Base domain of sandbox host names (`{port}-{sandboxId}.{domain}`), returned to E2B clients;
+   * null → clients use their own default and reach sandboxes through the E2b-Sandbox-* headers.
+   */
+  readonly domain: string | null;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +72,26 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const perMinute = int("WRENN_RATE_LIMIT_PER_MINUTE", 1200, 1, 1_000_000);
   const authPerMinute = int("WRENN_AUTH_RATE_LIMIT_PER_MINUTE", 30, 1, 1_000_000);
   const sessionTtlMinutes = int("WRENN_SESSION_TTL_MINUTES", 12 * 60, 1, 60 * 24 * 30);
+  const maxUploadMiB = int("WRENN_MAX_UPLOAD_MIB", 1024, 1, 1024 * 1024);
+  const reconcileIntervalMs = int("WRENN_RECONCILE_INTERVAL_MS", 15_000, 100, 3_600_000);
+
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    if (["true", "1", "yes", "on"].includes(raw.toLowerCase())) return true;
+    if (["false", "0", "no", "off"].includes(raw.toLowerCase())) return false;
+    problems.push(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+    return fallback;
+  };
+  const embeddedAgent = bool("WRENN_EMBEDDED_AGENT", true);
+  const envdDir = env.WRENN_ENVD_DIR || null;
+  if (envdDir !== null && !isAbsolute(envdDir)) {
+    problems.push(`WRENN_ENVD_DIR must be an absolute path, got ${envdDir}`);
+  }
+  const domain = env.WRENN_DOMAIN || null;
+  if (domain !== null && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/i.test(domain)) {
+    problems.push(`WRENN_DOMAIN must be a host name (optionally with :port), got ${domain}`);
+  }
 
   const url = (name: string, protocols: readonly string[]): string | null => {
     const raw = env[name];
@@ -107,7 +143,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     sessionTtlMs: sessionTtlMinutes * 60_000,
     rateLimit: Object.freeze({ perMinute, authPerMinute }),
     bodyLimitBytes: 1024 * 1024,
+    maxUploadBytes: maxUploadMiB * 1024 * 1024,
     logLevel,
+    embeddedAgent,
+    envdDir,
+    reconcileIntervalMs,
+    domain,
   };
   return Object.freeze(config);
 }

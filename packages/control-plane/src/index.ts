@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { e2bRoutes } from "./api/e2b/routes.js";
 import { buildServer } from "./api/server.js";
 import { createAuthenticator } from "./auth/authenticator.js";
 import { createSecretBox } from "./auth/secret-box.js";
@@ -13,16 +14,26 @@ import { type Database, openDatabase } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import { createInProcessEventBus } from "./events/in-process-bus.js";
 import type { ControlPlaneExtension, ExtensionContext } from "./extensions.js";
+import { type EmbeddedAgent, startEmbeddedAgent } from "./hosts/embedded-agent.js";
+import { createHostClients } from "./hosts/host-clients.js";
+import { createReconciler, type Reconciler } from "./hosts/reconciler.js";
+import { createScheduler } from "./hosts/scheduler/scheduler.js";
+import { createSandboxProxyFor } from "./proxy/index.js";
+import { sandboxProxyServerFactory } from "./proxy/server-factory.js";
 import { createServices, type Services } from "./services/index.js";
 import { createJobTracker } from "./services/jobs.js";
+import { createSandboxStateWriter } from "./services/sandbox-states.js";
+import { createSandboxTokens } from "./services/sandbox-tokens.js";
 import { createTeamHooks } from "./services/team-hooks.js";
 
 export interface ControlPlaneOptions {
   readonly config: Config;
   readonly log: Logger;
   readonly extensions?: readonly ControlPlaneExtension[];
-  /** Injectable for tests of time-driven rules (token expiry). */
+  /** Injectable for tests of time-driven rules (token expiry, the reconciler's grace). */
   readonly clock?: () => Date;
+  /** How long the reconciler leaves a transient state to its worker; tests shorten it. */
+  readonly reconcileGraceMs?: number;
 }
 
 export interface ControlPlane {
@@ -30,9 +41,15 @@ export interface ControlPlane {
   readonly services: Services;
   readonly db: Database;
   readonly events: EventBus;
+  readonly reconciler: Reconciler;
+  /** Single-host mode's agent (its host row and address); null when WRENN_EMBEDDED_AGENT=false. */
+  readonly embeddedAgent: Pick<EmbeddedAgent, "host"> | null;
   /** Listens on config.host:config.port; resolves to the URL. */
   listen(): Promise<string>;
-  /** Stops accepting requests, waits for them, then jobs, extensions, events and the database. */
+  /**
+   * Stops accepting requests and waits for them, then the reconciler, lifecycle jobs,
+   * extensions, the embedded agent (its sandboxes keep running), events and the database.
+   */
   close(): Promise<void>;
 }
 
@@ -48,17 +65,24 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const secret = async (value: string | null, file: string) =>
     value ?? loadOrCreateSecret(join(config.dataDir, file), log);
   const jwtSecret = await secret(config.jwtSecret, "jwt-secret");
-  const secretBox = createSecretBox(await secret(config.encryptionKey, "encryption-key"));
+  const encryptionKey = await secret(config.encryptionKey, "encryption-key");
+  const secretBox = createSecretBox(encryptionKey);
 
   const db = await openDatabase(config.database, log.child({ component: "db" }));
   const events = createInProcessEventBus(log.child({ component: "events" }));
   const jobs = createJobTracker(log.child({ component: "jobs" }));
   const closers: (() => Promise<void>)[] = [];
+  let embedded: EmbeddedAgent | null = null;
+  let reconciler: Reconciler | null = null;
+  let proxy: { close(): void } | null = null;
 
   async function shutdown(app: FastifyInstance | null): Promise<void> {
+    proxy?.close();
     await app?.close();
+    await reconciler?.stop();
     await jobs.close();
     for (const close of closers.reverse()) await close();
+    await embedded?.stop();
     await events.close();
     await db.close();
   }
@@ -66,8 +90,48 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   try {
     const teamHooks = createTeamHooks(log.child({ component: "team-hooks" }));
     const tokens = createSessionTokens({ secret: jwtSecret, ttlMs: config.sessionTtlMs, clock });
-    const services = createServices({ db, tokens, teamHooks, log });
+    const hostClients = createHostClients({ hosts: db.queries.hosts });
+    if (config.embeddedAgent) {
+      embedded = await startEmbeddedAgent({
+        config,
+        log: log.child({ component: "agent" }),
+        hosts: db.queries.hosts,
+      });
+      hostClients.remember(embedded.host);
+    }
+    const services = createServices({
+      db,
+      tokens,
+      teamHooks,
+      log,
+      sandboxes: {
+        events,
+        jobs,
+        hosts: hostClients,
+        scheduler: createScheduler({ hosts: db.queries.hosts, sandboxes: db.queries.sandboxes }),
+        tokens: createSandboxTokens(encryptionKey),
+        secretBox,
+        clock,
+      },
+    });
+    reconciler = createReconciler({
+      hosts: db.queries.hosts,
+      sandboxes: db.queries.sandboxes,
+      clients: hostClients,
+      states: createSandboxStateWriter({ sandboxes: db.queries.sandboxes, events, clock }),
+      isBusy: services.sandboxes.isBusy,
+      log: log.child({ component: "reconciler" }),
+      clock,
+      intervalMs: config.reconcileIntervalMs,
+      ...(options.reconcileGraceMs !== undefined && { graceMs: options.reconcileGraceMs }),
+    });
+    // Before serving: sandboxes reaped or auto-paused while the server was down are right at once.
+    await reconciler.runOnce();
+    reconciler.start();
+
     const routes: FastifyPluginAsyncTypebox[] = [];
+    // The E2B-compatible routes (api/e2b/) register here, over the same services.
+    routes.push(e2bRoutes({ ...services, domain: config.domain }));
     for (const extension of options.extensions ?? []) {
       const ctx: ExtensionContext = {
         config,
@@ -83,6 +147,13 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       };
       await extension.setup(ctx);
     }
+    const sandboxProxy = createSandboxProxyFor({
+      queries: db.queries,
+      events,
+      domain: config.domain,
+      log: log.child({ component: "proxy" }),
+    });
+    proxy = sandboxProxy;
     const app = await buildServer({
       config,
       log,
@@ -91,6 +162,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       services,
       ping: () => db.ping(),
       routes,
+      serverFactory: sandboxProxyServerFactory(sandboxProxy),
     });
     await app.ready();
 
@@ -99,6 +171,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       services,
       db,
       events,
+      reconciler,
+      embeddedAgent: embedded && { host: embedded.host },
       async listen() {
         return app.listen({ host: config.host, port: config.port });
       },

@@ -1,7 +1,44 @@
 #!/usr/bin/env node
+import { networkInterfaces } from "node:os";
+import { bootstrapFirstUser, type FirstUser } from "./bootstrap.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createControlPlane } from "./index.js";
 import { createLogger } from "./log.js";
+
+/** An address people can open: the listen address, or this machine's first external IPv4. */
+function publicBase(host: string, port: number): string {
+  let name = host;
+  if (host === "0.0.0.0" || host === "::") {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === "IPv4" && !a.internal);
+    name = external?.address ?? "localhost";
+  }
+  return `http://${name.includes(":") ? `[${name}]` : name}:${port}`;
+}
+
+/** Plain text on stdout, apart from the JSON log: the secrets are shown here and nowhere else. */
+function banner(base: string, first: FirstUser | null): string {
+  const lines = [
+    "",
+    "Wrenn is ready.",
+    `  API:        ${base}   (OpenAPI: ${base}/openapi.json, docs: ${base}/docs)`,
+    `  Dashboard:  ${base}/   (arrives in a later release)`,
+  ];
+  if (first) {
+    lines.push(
+      "",
+      "First user (shown once; keep it now):",
+      `  email:      ${first.email}`,
+      `  password:   ${first.password}`,
+      `  API key:    ${first.apiKey}`,
+      `              (also in ${first.keyFile})`,
+      "",
+      `Try: curl -H "X-API-Key: $(cat ${first.keyFile})" ${base}/v1/sandboxes`,
+    );
+  }
+  return `${lines.join("\n")}\n\n`;
+}
 
 /** Reads config, builds, listens, and closes cleanly on SIGTERM or Ctrl-C (twice: at once). */
 async function main(): Promise<number> {
@@ -15,8 +52,16 @@ async function main(): Promise<number> {
   }
   const log = createLogger({ level: config.logLevel });
   const controlPlane = await createControlPlane({ config, log });
+  const first = await bootstrapFirstUser({
+    db: controlPlane.db,
+    services: controlPlane.services,
+    dataDir: config.dataDir,
+    log,
+  });
   const url = await controlPlane.listen();
   log.info({ url, docs: `${url}/docs` }, "control plane listening");
+  const port = Number(new URL(url).port) || config.port;
+  process.stdout.write(banner(publicBase(config.host, port), first));
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", resolve);
@@ -30,7 +75,7 @@ async function main(): Promise<number> {
   process.once("SIGTERM", force);
   process.once("SIGINT", force);
   await controlPlane.close();
-  log.info("stopped");
+  log.info("stopped; sandboxes keep running and are adopted again at the next start");
   return 0;
 }
 

@@ -1,3 +1,4 @@
+import http from "node:http";
 import {
   type Client,
   Code,
@@ -52,6 +53,51 @@ export function basicAuth(user: string): string {
   return `Basic ${Buffer.from(`${user}:`).toString("base64")}`;
 }
 
+/**
+ * One call to envd's HTTP API on a connection of its own, closed after the answer. Control
+ * calls never ride a pooled keep-alive socket: across a checkpoint the sandbox keeps none of
+ * the connections the host remembers, and a request on such a socket can hang or reset.
+ */
+function envdRequest(
+  address: string,
+  path: string,
+  options: {
+    method: "GET" | "POST";
+    headers?: Record<string, string>;
+    body?: string;
+    signal: AbortSignal;
+  },
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: address,
+        port: ENVD_PORT,
+        path,
+        method: options.method,
+        headers: {
+          ...options.headers,
+          ...(options.body === undefined
+            ? {}
+            : { "content-length": String(Buffer.byteLength(options.body)) }),
+        },
+        agent: false,
+        signal: options.signal,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
 /** Waits until envd answers /health; the sandbox is ready at that moment. */
 export async function waitForEnvd(
   address: string,
@@ -63,7 +109,8 @@ export async function waitForEnvd(
   while (Date.now() < deadline) {
     signal.throwIfAborted();
     try {
-      const res = await fetch(`http://${address}:${ENVD_PORT}/health`, {
+      const res = await envdRequest(address, "/health", {
+        method: "GET",
         signal: AbortSignal.any([signal, AbortSignal.timeout(500)]),
       });
       if (res.status === 204) return;
@@ -85,7 +132,7 @@ export async function initEnvd(
   body: EnvdInit,
   options: { currentToken?: string; signal: AbortSignal },
 ): Promise<void> {
-  const res = await fetch(`http://${address}:${ENVD_PORT}/init`, {
+  const res = await envdRequest(address, "/init", {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -95,8 +142,26 @@ export async function initEnvd(
     signal: options.signal,
   });
   if (res.status !== 204) {
+    throw new UnavailableError(`envd /init answered ${res.status}: ${res.text.slice(0, 200)}`);
+  }
+}
+
+/**
+ * POST /snapshot/prepare: envd stops its background work (port forwarding) and collects its
+ * garbage right before a checkpoint; the next /init starts the work again.
+ */
+export async function prepareEnvdSnapshot(
+  address: string,
+  options: { accessToken?: string; signal: AbortSignal },
+): Promise<void> {
+  const res = await envdRequest(address, "/snapshot/prepare", {
+    method: "POST",
+    headers: options.accessToken ? { "x-access-token": options.accessToken } : {},
+    signal: options.signal,
+  });
+  if (res.status !== 204) {
     throw new UnavailableError(
-      `envd /init answered ${res.status}: ${(await res.text()).slice(0, 200)}`,
+      `envd /snapshot/prepare answered ${res.status}: ${res.text.slice(0, 200)}`,
     );
   }
 }

@@ -12,6 +12,8 @@ import { initEnvd, waitForEnvd } from "../envd/envd-client.js";
 import type { ManagerDeps } from "./deps.js";
 import type { NetworkPolicy, SandboxRecord } from "./sandbox.js";
 import { buildSandboxSpec } from "./sandbox-spec.js";
+import { restoreFromSnapshot } from "./snapshot.js";
+import { createStepMarks } from "./step-marks.js";
 import { createUndoStack } from "./undo-stack.js";
 
 export interface CreateSandboxInput {
@@ -67,6 +69,7 @@ export function createSandboxCreator(deps: ManagerDeps) {
         envdAccessToken: input.envdAccessToken ?? randomBytes(24).toString("base64url"),
         slot: undefined,
         pid: undefined,
+        checkpoint: undefined,
       };
       const undo = createUndoStack(deps.log.child({ sandboxId: id, op: "create" }));
       deps.table.track(record);
@@ -95,6 +98,7 @@ async function startSandbox(
 ): Promise<void> {
   const { layout } = deps;
   const id = record.id;
+  const timings = createStepMarks();
   await mkdir(layout.sandboxDir(id), { recursive: true, mode: 0o700 });
   undo.push("remove sandbox dir", () =>
     rm(layout.sandboxDir(id), { recursive: true, force: true }),
@@ -106,6 +110,7 @@ async function startSandbox(
   ]);
   undo.push("release slot", () => deps.slots.release(slot));
   undo.push("release disk", () => deps.disks.release(id));
+  timings.mark("slot+disk");
 
   const template = await deps.templates.resolve(record.templateTeamId, record.templateId);
   const rootfs = layout.rootfsDir(id);
@@ -118,16 +123,23 @@ async function startSandbox(
   });
   undo.push("unmount rootfs", () => deps.rootfs.unmount(rootfs));
   await writeResolvConf(rootfs);
+  timings.mark("rootfs");
 
   record.slot = slot;
   await deps.table.save(record);
 
   const spec = await buildSandboxSpec({ record, slot, layout, envd: deps.envd });
-  const running = await deps.runtime.start(spec, signal);
+  // A snapshot template's processes are restored, envd included, already listening.
+  const running =
+    template.kind === "snapshot"
+      ? await restoreFromSnapshot(deps, template, spec, signal)
+      : { ...(await deps.runtime.start(spec, signal)), envdToken: undefined };
+  timings.mark("runc");
   undo.push("kill sandbox", () => deps.runtime.kill(id));
   record.pid = running.pid;
 
-  await waitForEnvd(slot.sandboxAddress, signal);
+  if (template.kind !== "snapshot") await waitForEnvd(slot.sandboxAddress, signal);
+  timings.mark("envd ready");
   await initEnvd(
     slot.sandboxAddress,
     {
@@ -136,10 +148,12 @@ async function startSandbox(
       defaultUser: "user",
       defaultWorkdir: "/home/user",
     },
-    { signal },
+    { signal, currentToken: running.envdToken },
   );
+  timings.mark("envd init");
   record.status = "running";
   await deps.table.save(record);
+  deps.log.debug({ sandboxId: id, stepsMs: timings.steps }, "create steps");
 }
 
 function validateLimits(

@@ -21,6 +21,8 @@ export interface Slots {
   adopt(index: number, policy: NetworkPolicy): Promise<SlotLease>;
   reapUnadopted(): Promise<unknown>;
   readCounters(slot: SlotLease): Promise<{ rxBytes: number; txBytes: number }>;
+  /** Aborts the host's TCP connections to the slot's address (its sandbox's processes are gone). */
+  closeHostConnections(slot: SlotLease): Promise<void>;
 }
 
 /** The sandbox's writable layer on its own size-limited filesystem (storage/ implements it). */
@@ -32,6 +34,8 @@ export interface Disks {
   ): Promise<{ upperDir: string; workDir: string }>;
   /** Mounts an existing disk again (agent restart, resume). */
   attach(id: SandboxId): Promise<{ upperDir: string; workDir: string }>;
+  /** Unmounts the disk and keeps its image (pause). */
+  detach(id: SandboxId): Promise<void>;
   release(id: SandboxId): Promise<void>;
   usage(id: SandboxId): Promise<{ usedBytes: number; totalBytes: number }>;
 }
@@ -44,10 +48,16 @@ export interface ResolvedTemplate {
   readonly lowerDirs: readonly string[];
   readonly vcpus?: number;
   readonly memoryMiB?: number;
+  /** The template layers below this one's own rootfs, top first (snapshots). */
+  readonly manifest: {
+    readonly lowerLayers?: readonly { readonly teamId: Uuid; readonly templateId: string }[];
+  };
 }
 
 export interface Templates {
   resolve(teamId: Uuid, templateId: string): Promise<ResolvedTemplate>;
+  /** The templates a team can use: its own, then the platform's. */
+  list(teamId: Uuid): Promise<{ teamId: Uuid; templateId: string }[]>;
 }
 
 export interface Rootfs {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { ENVD_NODE_FLAGS } from "@wrenn/envd/node-flags";
 import type { Layout } from "../layout.js";
 import type { SandboxSpec } from "../runtime/driver.js";
 import { ENVD_DIR_TARGET, ENVD_NODE_TARGET, SANDBOX_INIT_PATH } from "../storage/base-template.js";
@@ -22,6 +23,7 @@ export async function buildSandboxSpec(options: {
   const rootfsDir = layout.rootfsDir(record.id);
   const envdArgs = [
     ENVD_NODE_TARGET,
+    ...ENVD_NODE_FLAGS,
     join(ENVD_DIR_TARGET, "envd.mjs"),
     "--port",
     "49983",

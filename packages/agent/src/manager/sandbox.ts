@@ -37,6 +37,11 @@ export interface SandboxRecord {
   /** The network slot while running; its sandboxAddress is how the host reaches envd and ports. */
   slot: SlotLease | undefined;
   pid: number | undefined;
+  /**
+   * While paused with its memory: the name of the image (layout.checkpointImageDir) that
+   * resume restores. Undefined while running, and after a filesystem-only pause.
+   */
+  checkpoint: string | undefined;
 }
 
 export function serializeRecord(record: SandboxRecord): string {
@@ -45,5 +50,10 @@ export function serializeRecord(record: SandboxRecord): string {
 
 export function parseRecord(text: string): SandboxRecord {
   const raw = JSON.parse(text) as SandboxRecord & { startedAt: string; endAt: string };
-  return { ...raw, startedAt: new Date(raw.startedAt), endAt: new Date(raw.endAt) };
+  return {
+    ...raw,
+    checkpoint: raw.checkpoint ?? undefined,
+    startedAt: new Date(raw.startedAt),
+    endAt: new Date(raw.endAt),
+  };
 }

@@ -42,8 +42,9 @@ export function createPortProxy(deps: {
       return { status: 400, message: `port must be 1-65535, got ${portText}`, sandboxId: id };
     }
     const record = deps.table.find(id);
-    if (!record?.slot) return { status: 502, message: "The sandbox was not found", sandboxId: id };
-    if (record.status !== "running" || deps.tracker.isDraining(id)) {
+    if (!record) return { status: 502, message: "The sandbox was not found", sandboxId: id };
+    // A paused sandbox has no slot; its ports come back with resume.
+    if (record.status !== "running" || !record.slot || deps.tracker.isDraining(id)) {
       return {
         status: 503,
         message: `the sandbox is ${record.status}; retry once it is running`,

@@ -28,17 +28,35 @@ export function toConnectError(error: unknown): ConnectError {
   );
 }
 
-/** The one place agent errors become Connect errors; unexpected ones are logged with the method. */
+/**
+ * The one place agent errors become Connect errors; unexpected ones are logged with the method.
+ * Streaming methods fail while their messages are produced, so the stream is wrapped too.
+ */
 export function errorInterceptor(log: Logger): Interceptor {
+  const convert = (error: unknown, method: string): ConnectError => {
+    const connectError = toConnectError(error);
+    if (connectError.code === Code.Internal || connectError.code === Code.Unknown) {
+      log.error({ err: error, method }, "rpc failed");
+    }
+    return connectError;
+  };
   return (next) => async (req) => {
     try {
-      return await next(req);
+      const res = await next(req);
+      if (!res.stream) return res;
+      const messages = res.message;
+      return {
+        ...res,
+        message: (async function* () {
+          try {
+            yield* messages;
+          } catch (error) {
+            throw convert(error, req.method.name);
+          }
+        })(),
+      };
     } catch (error) {
-      const connectError = toConnectError(error);
-      if (connectError.code === Code.Internal || connectError.code === Code.Unknown) {
-        log.error({ err: error, method: req.method.name }, "rpc failed");
-      }
-      throw connectError;
+      throw convert(error, req.method.name);
     }
   };
 }

@@ -1,4 +1,4 @@
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { ExecRequest, HostAgentService } from "@wrenn/proto/hostagent/v1";
 import { InvalidArgumentError, parseSandboxId, parseUuid } from "@wrenn/shared";
 import type { SandboxManager } from "../manager/sandbox-manager.js";
@@ -32,9 +32,6 @@ export function createHostAgentService(
     const sandboxId = parseSandboxId(id);
     deps.manager.get(sandboxId);
     return sandboxId;
-  };
-  const notYet = (what: string) => () => {
-    throw new ConnectError(`${what} is not available on this agent yet`, Code.Unimplemented);
   };
 
   return {
@@ -89,14 +86,55 @@ export function createHostAgentService(
       return { sandbox: toSandboxInfo(record) };
     },
 
-    pauseSandbox: notYet("pause"),
-    resumeSandbox: notYet("resume"),
-    createSnapshot: notYet("snapshots"),
-    deleteSnapshot: notYet("snapshots"),
+    // Pause and resume are state transitions that finish or roll back once begun: a client
+    // going away does not abort them.
+    async pauseSandbox(req) {
+      const record = await deps.manager.pause(parseSandboxId(req.sandboxId), {
+        memory: req.memory,
+        drainGraceMs: req.drainGraceMs,
+      });
+      return { sandbox: toSandboxInfo(record) };
+    },
+
+    async resumeSandbox(req) {
+      const record = await deps.manager.resume(parseSandboxId(req.sandboxId), {
+        timeoutSeconds: req.timeoutSeconds || undefined,
+        envVars: Object.keys(req.envVars).length > 0 ? req.envVars : undefined,
+        envdAccessToken: req.envdAccessToken || undefined,
+      });
+      return { sandbox: toSandboxInfo(record) };
+    },
+
+    async createSnapshot(req) {
+      const templateId = req.templateId || req.name;
+      if (!templateId) throw new InvalidArgumentError("template_id (or name) is required");
+      const info = await deps.manager.createSnapshot({
+        sandboxId: parseSandboxId(req.sandboxId),
+        teamId: parseUuid(req.teamId),
+        templateId,
+        keepSource: req.keepSource,
+        overwrite: req.overwrite,
+      });
+      return {
+        templateId: info.templateId,
+        vcpus: info.vcpus,
+        memoryMib: info.memoryMiB,
+        sizeBytes: BigInt(info.sizeBytes),
+      };
+    },
+
+    async deleteSnapshot(req) {
+      await deps.manager.deleteSnapshot(parseUuid(req.teamId), req.templateId);
+      return {};
+    },
 
     async getSandboxMetrics(req) {
       const id = running(req.sandboxId);
-      if (req.fresh || deps.sampler.history(id).length === 0) await deps.sampler.sample(id);
+      // A paused sandbox has no cgroup to sample: it uses no CPU and no memory.
+      const sampleable = deps.manager.get(id).status === "running";
+      if (sampleable && (req.fresh || deps.sampler.history(id).length === 0)) {
+        await deps.sampler.sample(id);
+      }
       return { samples: deps.sampler.history(id).map(toMetrics) };
     },
 

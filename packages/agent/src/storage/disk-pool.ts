@@ -115,6 +115,15 @@ export function createDiskPool(deps: DiskPoolDeps) {
   }
 
   /**
+   * Unmounts a sandbox's disk and keeps its image (pause): `attach` mounts it again.
+   * Idempotent. The rootfs overlay on top must be unmounted first.
+   */
+  async function detach(id: SandboxId, signal?: AbortSignal): Promise<void> {
+    await unmount(pathsOf(id).mountDir, { log, signal });
+    log.debug({ sandboxId: id }, "disk detached");
+  }
+
+  /**
    * Unmounts and deletes a sandbox's disk; idempotent. The rootfs overlay on top must be
    * unmounted first, or the disk can only be detached lazily.
    */
@@ -210,6 +219,7 @@ export function createDiskPool(deps: DiskPoolDeps) {
   return {
     take,
     attach,
+    detach,
     release,
     usage,
     refill,

@@ -10,6 +10,7 @@ import {
 import { isErrno, pathExists } from "./fs-util.js";
 import {
   checkTemplateId,
+  isTemplateId,
   readTemplateManifest,
   type TemplateKind,
   type TemplateManifest,
@@ -106,6 +107,8 @@ export function createTemplateStore(deps: TemplateStoreDeps) {
     const refs: TemplateRef[] = [];
     for (const owner of owners(teamId)) {
       for (const templateId of await listDir(layout.teamImagesDir(owner))) {
+        // Not a template id: a snapshot template being written or deleted.
+        if (!isTemplateId(templateId)) continue;
         if (await pathExists(layout.templateManifest(owner, templateId))) {
           refs.push({ teamId: owner, templateId });
         }

@@ -18,6 +18,14 @@ export const UserIdSchema = prefixedId("usr-", "User id");
 export const TeamIdSchema = prefixedId("team-", "Team id");
 export const ApiKeyIdSchema = prefixedId("key-", "API key id");
 
+export const HostIdSchema = prefixedId("host-", "Host id");
+export const TemplateIdSchema = prefixedId("tpl-", "Template id");
+export const SandboxIdSchema = Type.String({
+  pattern: "^cl-[0-9a-z]{25}$",
+  description: "Sandbox id: `cl-` and 25 base-36 digits",
+  examples: ["cl-0123456789abcdefghijklmno"],
+});
+
 export const TeamRoleSchema = Type.Enum(TEAM_ROLES, { description: "owner > admin > member" });
 
 export const Timestamp = Type.String({ format: "date-time" });

@@ -8,6 +8,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyRequest,
+  type FastifyServerFactory,
 } from "fastify";
 import type { Logger } from "pino";
 import type { Authenticator } from "../auth/authenticator.js";
@@ -18,10 +19,14 @@ import { installAuthHook } from "./auth-hook.js";
 import { registerDocs } from "./docs.js";
 import { installErrorHandlers } from "./errors.js";
 import { healthRoutes } from "./health/routes.js";
+import { homeRoutes } from "./home/routes.js";
 import { keyRoutes } from "./keys/routes.js";
 import { memberRoutes } from "./members/routes.js";
+import { sandboxRoutes } from "./sandboxes/routes.js";
 import { ErrorBody } from "./schemas.js";
+import { snapshotRoutes } from "./snapshots/routes.js";
 import { teamRoutes } from "./teams/routes.js";
+import { templateRoutes } from "./templates/routes.js";
 import { installValidators } from "./validation.js";
 
 export interface ServerDeps {
@@ -31,8 +36,16 @@ export interface ServerDeps {
   readonly authenticator: Authenticator;
   readonly services: Services;
   readonly ping: () => Promise<void>;
-  /** Extra route plugins (extensions, later the sandbox and E2B routes), registered last. */
+  /**
+   * More route plugins, registered after the native API behind the same hooks: the E2B routes
+   * (api/e2b/) and the extensions' routes. Declare `config: { auth: "team" }` on them.
+   */
   readonly routes: readonly FastifyPluginAsyncTypebox[];
+  /**
+   * The HTTP server, when something must see raw requests before Fastify (the sandbox proxy:
+   * proxy/server-factory.ts); Fastify's own server otherwise.
+   */
+  readonly serverFactory?: FastifyServerFactory;
 }
 
 /** Who a request counts against: its API key, its user, or (anonymous) its address. */
@@ -51,6 +64,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance,
     bodyLimit: deps.config.bodyLimitBytes,
     genReqId: () => randomUUID(),
+    ...(deps.serverFactory && { serverFactory: deps.serverFactory }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // The API speaks JSON only: any other body is a 415. Routes that take files (multipart)
@@ -81,6 +95,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(teamRoutes({ teams: deps.services.teams }));
   await app.register(memberRoutes({ members: deps.services.members }));
   await app.register(keyRoutes({ keys: deps.services.keys }));
+  await app.register(
+    sandboxRoutes({
+      sandboxes: deps.services.sandboxes,
+      maxUploadBytes: deps.config.maxUploadBytes,
+    }),
+  );
+  await app.register(snapshotRoutes({ snapshots: deps.services.snapshots }));
+  await app.register(templateRoutes({ templates: deps.services.templates }));
+  await app.register(homeRoutes());
   for (const routes of deps.routes) await app.register(routes);
   return app;
 }

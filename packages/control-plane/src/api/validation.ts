@@ -28,4 +28,10 @@ export function installValidators(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === "body" ? strict : coercing).compile(schema),
   );
+  // No body at all (no content type, no bytes) counts as `{}`: action routes whose fields are
+  // all optional (pause, resume) accept a bare POST, as E2B's older SDKs send it, while routes
+  // with required fields still answer 400 naming them.
+  app.addHook("preValidation", async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
 }

@@ -2,6 +2,7 @@ import { SANDBOX_STATES, TEAM_ROLES, type Uuid } from "@wrenn/shared";
 import { type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -24,6 +25,12 @@ import {
 
 export const TEMPLATE_TYPES = ["base", "snapshot"] as const;
 export type TemplateType = (typeof TEMPLATE_TYPES)[number];
+
+/** Outbound CIDR rules of a sandbox beyond its internet on/off switch. */
+export interface SandboxEgress {
+  readonly allowOut: readonly string[];
+  readonly denyOut: readonly string[];
+}
 
 export const HOST_STATUSES = ["online", "unreachable", "draining"] as const;
 export type HostStatus = (typeof HOST_STATUSES)[number];
@@ -143,6 +150,9 @@ export const templates = pgTable(
     createdBy: uuid("created_by")
       .$type<Uuid>()
       .references(() => users.id, { onDelete: "set null" }),
+    // For snapshots: the sandbox it was taken from (no foreign key: informational only).
+    sourceSandboxId: uuid("source_sandbox_id").$type<Uuid>(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -163,10 +173,11 @@ export const sandboxes = pgTable(
       .$type<Uuid>()
       .notNull()
       .references(() => teams.id, { onDelete: "cascade" }),
+    // Nullable so a snapshot template can be deleted while stopped sandboxes made from it stay
+    // in the history; a template still used by a live sandbox is refused by the service.
     templateId: uuid("template_id")
       .$type<Uuid>()
-      .notNull()
-      .references(() => templates.id),
+      .references(() => templates.id, { onDelete: "set null" }),
     hostId: uuid("host_id")
       .$type<Uuid>()
       .references(() => hosts.id, { onDelete: "set null" }),
@@ -174,6 +185,8 @@ export const sandboxes = pgTable(
       .$type<Uuid>()
       .references(() => users.id, { onDelete: "set null" }),
     status: text("status", { enum: SANDBOX_STATES }).notNull().default("pending"),
+    // Why the sandbox is in its state, for `error` (the agent's message) and `stopped` (reaped).
+    statusReason: text("status_reason"),
     vcpus: integer("vcpus").notNull(),
     memoryMb: integer("memory_mb").notNull(),
     diskSizeMb: integer("disk_size_mb").notNull().default(20480),
@@ -185,9 +198,14 @@ export const sandboxes = pgTable(
     autoPause: boolean("auto_pause").notNull().default(false),
     autoResume: boolean("auto_resume").notNull().default(false),
     allowInternetAccess: boolean("allow_internet_access").notNull().default(true),
+    // Outbound CIDR lists on top of allow_internet_access (allowOut wins over denyOut).
+    egress: jsonb("egress").$type<SandboxEgress>().notNull().default({ allowOut: [], denyOut: [] }),
     // SHA-256 (hex) of the tokens; the raw tokens go to envd and the caller, never to disk.
     envdAccessTokenHash: text("envd_access_token_hash"),
     trafficAccessTokenHash: text("traffic_access_token_hash"),
+    // The raw tokens are derived from the server secret, the id and this number (services/
+    // sandbox-tokens.ts): bumping it rotates them without storing any of them.
+    tokenGeneration: integer("token_generation").notNull().default(0),
     createdAt: createdAt(),
     startedAt: timestamp("started_at", { withTimezone: true }),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

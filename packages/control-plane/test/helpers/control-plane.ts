@@ -51,6 +51,8 @@ export async function startControlPlane(options: HarnessOptions = {}): Promise<H
       // Generous by default: only the rate-limit tests want to hit a limit.
       WRENN_RATE_LIMIT_PER_MINUTE: "100000",
       WRENN_AUTH_RATE_LIMIT_PER_MINUTE: "100000",
+      // The API suite runs without a host agent; test/sandboxes*.test.ts start the real one.
+      WRENN_EMBEDDED_AGENT: "false",
       ...options.env,
     }),
     database: database.target,

@@ -20,9 +20,16 @@ const CAPABILITIES = [
 ];
 
 /** The OCI runtime spec (config.json) of one sandbox. */
-export function buildOciSpec(spec: SandboxSpec): Record<string, unknown> {
+export function buildOciSpec(
+  spec: SandboxSpec,
+  options: { criuConfigPath?: string } = {},
+): Record<string, unknown> {
   return {
     ociVersion: "1.0.2",
+    // runc hands this file to CRIU on checkpoint and restore (its default is /etc/criu/runc.conf).
+    ...(options.criuConfigPath
+      ? { annotations: { "org.criu.config": options.criuConfigPath } }
+      : {}),
     process: {
       terminal: false,
       user: { uid: 0, gid: 0 },

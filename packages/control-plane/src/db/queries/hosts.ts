@@ -41,6 +41,23 @@ export function createHostQueries(db: Executor) {
       return toHost(row);
     },
 
+    /**
+     * A host that keeps its id across restarts (the embedded agent) but not its address: the
+     * row is created once and then updated, and comes back online.
+     */
+    async upsert(values: { id: HostId; address: string }): Promise<Host> {
+      const [row] = await db
+        .insert(hosts)
+        .values({ id: hostIds.toUuid(values.id), address: values.address, status: "online" })
+        .onConflictDoUpdate({
+          target: hosts.id,
+          set: { address: values.address, status: "online", lastHeartbeatAt: sql`now()` },
+        })
+        .returning();
+      if (!row) throw new Error("INSERT … ON CONFLICT … RETURNING gave no row");
+      return toHost(row);
+    },
+
     async recordHeartbeat(id: HostId): Promise<Host | null> {
       const [row] = await db
         .update(hosts)

@@ -13,17 +13,20 @@ import {
   type UserId,
   userIds,
 } from "@wrenn/shared";
-import { and, count, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNotNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../client.js";
-import { sandboxes } from "../schema.js";
+import { type SandboxEgress, sandboxes } from "../schema.js";
 
 export interface Sandbox {
   readonly id: SandboxId;
   readonly teamId: TeamId;
-  readonly templateId: TemplateId;
+  /** null once its (snapshot) template was deleted; live sandboxes keep theirs. */
+  readonly templateId: TemplateId | null;
   readonly hostId: HostId | null;
   readonly createdBy: UserId | null;
   readonly state: SandboxState;
+  /** Why it is in this state: the agent's error, or what stopped it. */
+  readonly statusReason: string | null;
   readonly vcpus: number;
   readonly memoryMb: number;
   readonly diskSizeMb: number;
@@ -35,8 +38,11 @@ export interface Sandbox {
   readonly autoPause: boolean;
   readonly autoResume: boolean;
   readonly allowInternetAccess: boolean;
+  readonly egress: SandboxEgress;
   readonly envdAccessTokenHash: string | null;
   readonly trafficAccessTokenHash: string | null;
+  /** Input of the token derivation (services/sandbox-tokens.ts); bumped to rotate. */
+  readonly tokenGeneration: number;
   readonly createdAt: Date;
   readonly startedAt: Date | null;
   readonly updatedAt: Date;
@@ -46,6 +52,8 @@ export interface NewSandbox {
   readonly id: SandboxId;
   readonly teamId: TeamId;
   readonly templateId: TemplateId;
+  /** Chosen by the scheduler before the row exists, so a pending row always has its host. */
+  readonly hostId?: HostId | null;
   readonly createdBy: UserId | null;
   readonly vcpus: number;
   readonly memoryMb: number;
@@ -56,12 +64,16 @@ export interface NewSandbox {
   readonly autoPause: boolean;
   readonly autoResume: boolean;
   readonly allowInternetAccess: boolean;
+  /** Default: no CIDR rules. */
+  readonly egress?: SandboxEgress;
   readonly envdAccessTokenHash: string | null;
   readonly trafficAccessTokenHash: string | null;
 }
 
 /** Columns a status write may change along with the status; never the status itself. */
 export interface SandboxPatch {
+  readonly statusReason?: string | null;
+  readonly tokenGeneration?: number;
   readonly hostId?: HostId | null;
   readonly timeoutMs?: number;
   readonly endAt?: Date | null;
@@ -88,7 +100,7 @@ function toSandbox(row: SandboxRow): Sandbox {
     ...plain,
     id: sandboxIdFromUuid(id),
     teamId: teamIds.fromUuid(teamId),
-    templateId: templateIds.fromUuid(templateId),
+    templateId: templateId ? templateIds.fromUuid(templateId) : null,
     hostId: hostId ? hostIds.fromUuid(hostId) : null,
     createdBy: createdBy ? userIds.fromUuid(createdBy) : null,
     state: status,
@@ -158,6 +170,35 @@ export function createSandboxQueries(db: Executor) {
       return rows.map(toSandbox);
     },
 
+    /** Sandboxes per host in `states`, for the scheduler; hosts with none are absent. */
+    async countByHost(states: readonly SandboxState[]): Promise<Map<HostId, number>> {
+      const rows = await db
+        .select({ hostId: sandboxes.hostId, n: count() })
+        .from(sandboxes)
+        .where(and(inArray(sandboxes.status, [...states]), isNotNull(sandboxes.hostId)))
+        .groupBy(sandboxes.hostId);
+      const counts = new Map<HostId, number>();
+      for (const row of rows) if (row.hostId) counts.set(hostIds.fromUuid(row.hostId), row.n);
+      return counts;
+    },
+
+    /** How many of the team's sandboxes in `states` were made from `templateId`. */
+    async countUsingTemplate(
+      templateId: TemplateId,
+      states: readonly SandboxState[],
+    ): Promise<number> {
+      const [row] = await db
+        .select({ n: count() })
+        .from(sandboxes)
+        .where(
+          and(
+            eq(sandboxes.templateId, templateIds.toUuid(templateId)),
+            inArray(sandboxes.status, [...states]),
+          ),
+        );
+      return row?.n ?? 0;
+    },
+
     async countForTeam(teamId: TeamId, states: readonly SandboxState[]): Promise<number> {
       const [row] = await db
         .select({ n: count() })
@@ -176,6 +217,7 @@ export function createSandboxQueries(db: Executor) {
           id: sandboxIdToUuid(values.id),
           teamId: teamIds.toUuid(values.teamId),
           templateId: templateIds.toUuid(values.templateId),
+          hostId: values.hostId ? hostIds.toUuid(values.hostId) : null,
           createdBy: values.createdBy ? userIds.toUuid(values.createdBy) : null,
           status: "pending",
         })

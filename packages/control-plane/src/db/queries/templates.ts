@@ -1,5 +1,8 @@
 import {
   PLATFORM_TEAM_UUID,
+  type SandboxId,
+  sandboxIdFromUuid,
+  sandboxIdToUuid,
   type TeamId,
   type TemplateId,
   teamIds,
@@ -7,7 +10,7 @@ import {
   type UserId,
   userIds,
 } from "@wrenn/shared";
-import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Executor } from "../client.js";
 import { type TemplateType, templates } from "../schema.js";
 
@@ -20,6 +23,9 @@ export interface Template {
   readonly vcpus: number | null;
   readonly memoryMb: number | null;
   readonly createdBy: UserId | null;
+  /** For snapshots: the sandbox it was taken from. */
+  readonly sourceSandboxId: SandboxId | null;
+  readonly sizeBytes: number | null;
   readonly createdAt: Date;
   /** Owned by the platform team and usable by every team. */
   readonly isPlatform: boolean;
@@ -36,6 +42,8 @@ function toTemplate(row: TemplateRow): Template {
     vcpus: row.vcpus,
     memoryMb: row.memoryMb,
     createdBy: row.createdBy ? userIds.fromUuid(row.createdBy) : null,
+    sourceSandboxId: row.sourceSandboxId ? sandboxIdFromUuid(row.sourceSandboxId) : null,
+    sizeBytes: row.sizeBytes,
     createdAt: row.createdAt,
     isPlatform: row.teamId === PLATFORM_TEAM_UUID,
   };
@@ -75,23 +83,56 @@ export function createTemplateQueries(db: Executor) {
       return rows.map(toTemplate);
     },
 
+    /** The team's own snapshot templates, newest first; optionally of one source sandbox. */
+    async listSnapshots(teamId: TeamId, sourceSandboxId?: SandboxId): Promise<Template[]> {
+      const rows = await db
+        .select()
+        .from(templates)
+        .where(
+          and(
+            eq(templates.teamId, teamIds.toUuid(teamId)),
+            eq(templates.type, "snapshot"),
+            sourceSandboxId
+              ? eq(templates.sourceSandboxId, sandboxIdToUuid(sourceSandboxId))
+              : undefined,
+          ),
+        )
+        .orderBy(desc(templates.createdAt), desc(templates.id));
+      return rows.map(toTemplate);
+    },
+
     /** Returns null when the team already has a template of that name. */
     async insert(values: {
+      id?: TemplateId;
       teamId: TeamId;
       name: string;
       type: TemplateType;
       vcpus: number | null;
       memoryMb: number | null;
       createdBy: UserId | null;
+      sourceSandboxId?: SandboxId | null;
+      sizeBytes?: number | null;
     }): Promise<Template | null> {
+      const { id, sourceSandboxId, ...rest } = values;
       const [row] = await db
         .insert(templates)
         .values({
-          ...values,
+          ...rest,
+          ...(id && { id: templateIds.toUuid(id) }),
           teamId: teamIds.toUuid(values.teamId),
           createdBy: values.createdBy ? userIds.toUuid(values.createdBy) : null,
+          sourceSandboxId: sourceSandboxId ? sandboxIdToUuid(sourceSandboxId) : null,
         })
         .onConflictDoNothing({ target: [templates.teamId, templates.name] })
+        .returning();
+      return row ? toTemplate(row) : null;
+    },
+
+    async setSize(id: TemplateId, sizeBytes: number): Promise<Template | null> {
+      const [row] = await db
+        .update(templates)
+        .set({ sizeBytes })
+        .where(eq(templates.id, templateIds.toUuid(id)))
         .returning();
       return row ? toTemplate(row) : null;
     },

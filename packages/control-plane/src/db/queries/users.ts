@@ -1,5 +1,5 @@
 import { type UserId, userIds } from "@wrenn/shared";
-import { eq } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import type { Executor } from "../client.js";
 import { users } from "../schema.js";
 
@@ -33,6 +33,11 @@ export function createUserQueries(db: Executor) {
         .from(users)
         .where(eq(users.id, userIds.toUuid(id)));
       return row ? toUser(row) : null;
+    },
+
+    async count(): Promise<number> {
+      const [row] = await db.select({ n: count() }).from(users);
+      return row?.n ?? 0;
     },
 
     /** `email` must already be normalised (lowercase). */

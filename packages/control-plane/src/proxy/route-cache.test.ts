@@ -1,0 +1,85 @@
+import { newSandboxId, type SandboxId, type TeamId } from "@wrenn/shared";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { createInProcessEventBus } from "../events/in-process-bus.js";
+import { createRouteCache, type SandboxRoute } from "./route-cache.js";
+
+function setup() {
+  const id = newSandboxId();
+  const route: SandboxRoute = { sandboxId: id, agentOrigin: "http://a:1", trafficTokenHash: null };
+  const lookups: SandboxId[] = [];
+  let answer: SandboxRoute | null = route;
+  let clock = 0;
+  const events = createInProcessEventBus(pino({ level: "silent" }));
+  const cache = createRouteCache({
+    source: async (sandboxId) => {
+      lookups.push(sandboxId);
+      return answer;
+    },
+    events,
+    ttlMs: 2_000,
+    now: () => clock,
+  });
+  return {
+    id,
+    route,
+    lookups,
+    cache,
+    events,
+    setAnswer: (value: SandboxRoute | null) => {
+      answer = value;
+    },
+    advance: (ms: number) => {
+      clock += ms;
+    },
+    stateChange: (to: "paused" | "running") =>
+      events.publish({
+        type: "sandbox.state",
+        sandboxId: id,
+        teamId: "team-x" as TeamId,
+        from: null,
+        to,
+        at: new Date(),
+      }),
+  };
+}
+
+describe("route cache", () => {
+  it("serves a route from memory until the TTL passes", async () => {
+    const t = setup();
+    expect(await t.cache.find(t.id)).toEqual(t.route);
+    t.advance(1_999);
+    expect(await t.cache.find(t.id)).toEqual(t.route);
+    expect(t.lookups).toHaveLength(1);
+    t.advance(1);
+    await t.cache.find(t.id);
+    expect(t.lookups).toHaveLength(2);
+    await t.events.close();
+  });
+
+  it("forgets a sandbox as soon as its state changes", async () => {
+    const t = setup();
+    await t.cache.find(t.id);
+    t.setAnswer(null);
+    await t.stateChange("paused");
+    await expect.poll(() => t.cache.find(t.id)).toBe(null);
+    await t.events.close();
+  });
+
+  it("does not cache misses, so a sandbox that just started is found at once", async () => {
+    const t = setup();
+    t.setAnswer(null);
+    expect(await t.cache.find(t.id)).toBe(null);
+    t.setAnswer(t.route);
+    expect(await t.cache.find(t.id)).toEqual(t.route);
+    await t.events.close();
+  });
+
+  it("answers null for a malformed id without a lookup", async () => {
+    const t = setup();
+    expect(await t.cache.find("not-an-id")).toBe(null);
+    expect(await t.cache.find("../../etc")).toBe(null);
+    expect(t.lookups).toEqual([]);
+    await t.events.close();
+  });
+});

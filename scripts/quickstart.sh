@@ -4,7 +4,7 @@
 #   bash scripts/quickstart.sh
 #
 # installs what is missing (the host's Debian packages and private CRIU through
-# scripts/host/setup.sh, the npm packages with `npm ci`), builds, and runs `npm start` in the
+# scripts/host/setup.sh, the npm packages from the lockfile), builds, and runs `npm start` in the
 # foreground: the control plane with one embedded host agent and the embedded database, data in
 # WRENN_DIR (default /var/lib/wrenn), API on WRENN_PORT (default 8080). The first start builds
 # the base template (about a minute, progress in the log) and prints the URLs and a first user
@@ -38,10 +38,11 @@ log "host setup (runc, iptables, debootstrap, private CRIU, kernel settings)"
 # Its stdout is a per-item report; the progress is on stderr.
 bash scripts/host/setup.sh >&2
 
-# npm ci starts node_modules afresh; skip it when the tree was installed after the lockfile.
+# Install from the committed lockfile (npm 11.19's `npm ci` rejects its own lockfiles, see
+# .ci/run); skip it when the tree was installed after the lockfile.
 if [[ ! node_modules/.package-lock.json -nt package-lock.json ]]; then
-  log "npm ci"
-  npm ci --no-fund --no-audit
+  log "npm install"
+  npm install --no-fund --no-audit
 fi
 
 log "build"

@@ -54,6 +54,7 @@ ghost-limit 1G
 export function createRuncDriver(deps: RuncDriverDeps): RuncDriver {
   const runc = deps.runcPath ?? "runc";
   const base = [runc, "--root", deps.stateRoot];
+  const initPid = (id: string) => initPidOf(base, id);
 
   async function writeBundle(spec: SandboxSpec): Promise<void> {
     await mkdir(spec.bundleDir, { recursive: true });
@@ -195,6 +196,14 @@ export function createRuncDriver(deps: RuncDriverDeps): RuncDriver {
     },
 
     async kill(id) {
+      // `runc delete --force` sleeps 100 ms before it first checks that the init died. Killing
+      // the init (the whole pid namespace goes with it) and watching its pid ourselves takes a
+      // few ms; the plain delete afterwards only removes the cgroups and state.
+      const pid = await initPid(id);
+      if (pid !== undefined) {
+        await exec([...base, "kill", id, "KILL"], { okCodes: [1] });
+        await waitForExit(pid, 2000);
+      }
       const result = await exec([...base, "delete", "--force", id], { okCodes: [1] });
       if (result.code === 1 && !/does not exist|not exist/i.test(result.stderr)) {
         throw new CommandError([runc, "delete", "--force", id], 1, result.stderr);
@@ -220,6 +229,29 @@ export function createRuncDriver(deps: RuncDriverDeps): RuncDriver {
       await exec([...base, "resume", id]);
     },
   };
+}
+
+/** The host pid of a container's init, or undefined when runc does not know the container. */
+async function initPidOf(base: string[], id: string): Promise<number | undefined> {
+  const result = await exec([...base, "state", id], { okCodes: [1] });
+  if (result.code !== 0) return undefined;
+  const pid = Number((JSON.parse(result.stdout) as { pid?: unknown }).pid);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Polls /proc until the process is gone (or a zombie); gives up quietly after the deadline. */
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      if (/^\d+ \(.*\) Z/.test(stat)) return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
 }
 
 async function runcLogTail(logFile: string): Promise<string> {

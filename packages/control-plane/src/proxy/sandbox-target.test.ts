@@ -34,9 +34,9 @@ describe("parseSandboxTarget", () => {
     }
   });
 
-  it("ignores the headers on other hosts, as infra does", () => {
-    expect(parseSandboxTarget({ host: "api.w.io", ...headers() }, "w.io")).toBe(null);
-    expect(parseSandboxTarget({ host: "myserver:8080", ...headers() }, null)).toBe(null);
+  it("reads the headers on any other host too (a LAN name as E2B_SANDBOX_URL)", () => {
+    expect(parseSandboxTarget({ host: "api.w.io", ...headers() }, "w.io")?.sandboxId).toBe(ID);
+    expect(parseSandboxTarget({ host: "myserver:8080", ...headers() }, null)?.port).toBe(49983);
   });
 
   it("is an API request without both headers or with an ordinary host", () => {

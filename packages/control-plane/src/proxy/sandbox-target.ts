@@ -1,5 +1,3 @@
-import { isIP } from "node:net";
-
 /** Where a proxied request goes: a port of a sandbox, named by the host or the E2B headers. */
 export interface SandboxTarget {
   /** As sent: not yet checked to be a sandbox id (an unknown one is a 502 like a dead one). */
@@ -29,10 +27,12 @@ function single(value: string | string[] | undefined): string | undefined {
 /**
  * Decides whether a request is sandbox traffic, before any API routing:
  * - Host `{port}-{sandboxId}.{domain}` (or `….localhost`) names the target itself;
- * - otherwise, when the Host is localhost, an IP literal or `sandbox.{domain}` (infra's rule), the
- *   `E2b-Sandbox-Id` + `E2b-Sandbox-Port` headers do (the SDK sends them to E2B_SANDBOX_URL).
- * Anything else is an API request (null). The API never sees E2b-Sandbox-* headers from the SDK,
- * so the shared `GET /health` path is decided by the headers alone.
+ * - otherwise the `E2b-Sandbox-Id` + `E2b-Sandbox-Port` headers do (the SDK sends them to
+ *   E2B_SANDBOX_URL). Infra reads them only on localhost, IP literals and `sandbox.{domain}`;
+ *   Wrenn reads them on any host, so E2B_SANDBOX_URL may be a LAN name like `wrenn.lan:8080`.
+ *   That is safe: the SDK never sends these headers to the API.
+ * Anything else is an API request (null); the shared `GET /health` path is decided by the
+ * headers alone.
  */
 export function parseSandboxTarget(
   headers: { readonly host?: string | undefined } & Readonly<
@@ -50,11 +50,6 @@ export function parseSandboxTarget(
       return { port: Number(match[1]), sandboxId: match[2] ?? "" };
     }
   }
-  const routesByHeader =
-    name === "localhost" ||
-    isIP(name) !== 0 ||
-    (domainName !== null && name === `sandbox.${domainName}`);
-  if (!routesByHeader) return null;
   const id = single(headers[ID_HEADER]);
   const port = single(headers[PORT_HEADER]);
   if (id === undefined || port === undefined) return null;

@@ -1,7 +1,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
-import { type AgentClient, sh, startAgentInProcess, TEST_TEAM, text } from "./helpers/agent.js";
+import { type AgentClient, sh, startAgentInProcess, TEST_TEAM } from "./helpers/agent.js";
 import { expectNoLeftovers } from "./helpers/leaks.js";
 import { httpServerScript, wsEchoScript } from "./helpers/servers.js";
 
@@ -165,9 +165,5 @@ describe("a sandbox from create to destroy", () => {
     await expect(client.getSandbox({ sandboxId })).rejects.toThrow(/not found/);
     expectNoLeftovers(sandboxId);
     await expect(client.destroySandbox({ sandboxId })).rejects.toThrow(/not found/);
-  });
-
-  it("text helper decodes bytes", () => {
-    expect(text(Buffer.from("ok"))).toBe("ok");
   });
 });

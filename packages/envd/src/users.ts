@@ -69,9 +69,10 @@ export type UserDirectory = ReturnType<typeof createUserDirectory>;
 function safeRead(path: string): string {
   try {
     return readFileSync(path, "utf8");
-  } catch {
+  } catch (error) {
     // A system without /etc/group still has numeric gids; names fall back to numbers.
-    return "";
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw error;
   }
 }
 

@@ -1,11 +1,5 @@
 import http from "node:http";
-import {
-  type Client,
-  Code,
-  ConnectError,
-  createClient,
-  type Interceptor,
-} from "@connectrpc/connect";
+import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { Filesystem } from "@wrenn/proto/envd/filesystem";
 import { Process } from "@wrenn/proto/envd/process";
@@ -164,10 +158,4 @@ export async function prepareEnvdSnapshot(
       `envd /snapshot/prepare answered ${res.status}: ${res.text.slice(0, 200)}`,
     );
   }
-}
-
-/** Envd's Connect errors, as a message a user can act on. */
-export function describeEnvdError(error: unknown): string {
-  if (error instanceof ConnectError) return `${Code[error.code]}: ${error.rawMessage}`;
-  return error instanceof Error ? error.message : String(error);
 }

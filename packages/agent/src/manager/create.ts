@@ -9,7 +9,7 @@ import {
   type Uuid,
 } from "@wrenn/shared";
 import { initEnvd, waitForEnvd } from "../envd/envd-client.js";
-import type { ManagerDeps } from "./deps.js";
+import type { ManagerDeps, ResolvedTemplate } from "./deps.js";
 import type { NetworkPolicy, SandboxRecord } from "./sandbox.js";
 import { buildSandboxSpec } from "./sandbox-spec.js";
 import { restoreFromSnapshot } from "./snapshot.js";
@@ -75,7 +75,7 @@ export function createSandboxCreator(deps: ManagerDeps) {
       deps.table.track(record);
       undo.push("forget record", async () => deps.table.forget(id));
       try {
-        await startSandbox(deps, record, undo, signal);
+        await startSandbox(deps, { record, template, undo, signal });
         undo.commit();
         deps.log.info(
           { sandboxId: id, templateId: record.templateId, durationMs: Date.now() - now.getTime() },
@@ -92,10 +92,15 @@ export function createSandboxCreator(deps: ManagerDeps) {
 
 async function startSandbox(
   deps: ManagerDeps,
-  record: SandboxRecord,
-  undo: ReturnType<typeof createUndoStack>,
-  signal: AbortSignal,
+  options: {
+    record: SandboxRecord;
+    /** Resolved once, before the lock: the same template the limits were checked against. */
+    template: ResolvedTemplate;
+    undo: ReturnType<typeof createUndoStack>;
+    signal: AbortSignal;
+  },
 ): Promise<void> {
+  const { record, template, undo, signal } = options;
   const { layout } = deps;
   const id = record.id;
   const timings = createStepMarks();
@@ -112,7 +117,6 @@ async function startSandbox(
   undo.push("release disk", () => deps.disks.release(id));
   timings.mark("slot+disk");
 
-  const template = await deps.templates.resolve(record.templateTeamId, record.templateId);
   const rootfs = layout.rootfsDir(id);
   await mkdir(rootfs, { recursive: true });
   await deps.rootfs.mount({

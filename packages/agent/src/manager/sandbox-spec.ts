@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { ENVD_NODE_FLAGS } from "@wrenn/envd/node-flags";
 import type { Layout } from "../layout.js";
+import { SANDBOX_INNER_ADDRESS } from "../network/addresses.js";
 import type { SandboxSpec } from "../runtime/driver.js";
 import { ENVD_DIR_TARGET, ENVD_NODE_TARGET, SANDBOX_INIT_PATH } from "../storage/base-template.js";
 import { pathExists } from "../storage/fs-util.js";
@@ -8,8 +9,6 @@ import type { EnvdArtifacts, SlotLease } from "./deps.js";
 import type { SandboxRecord } from "./sandbox.js";
 
 export const ENVD_LOG = "/var/log/wrenn/envd.log";
-/** The address every sandbox has inside (network/ gives each slot the same one). */
-export const SANDBOX_INNER_ADDRESS = "169.254.0.21";
 const PIDS_LIMIT = 1024;
 
 /** The runtime spec of a sandbox: envd under tini as PID 1, Node and envd mounted read-only. */

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -154,6 +155,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       log: log.child({ component: "proxy" }),
     });
     proxy = sandboxProxy;
+    const apiUpgrades = new EventEmitter();
     const app = await buildServer({
       config,
       log,
@@ -162,7 +164,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       services,
       ping: () => db.ping(),
       routes,
-      serverFactory: sandboxProxyServerFactory(sandboxProxy),
+      serverFactory: sandboxProxyServerFactory(sandboxProxy, apiUpgrades),
+      apiUpgrades,
     });
     await app.ready();
 

@@ -88,6 +88,8 @@ describe("OpenAPI", () => {
         "DELETE /v1/sandboxes/{id}/files",
         "GET /v1/sandboxes/{id}/files/list",
         "POST /v1/sandboxes/{id}/files/mkdir",
+        "GET /v1/sandboxes/{id}/processes",
+        "DELETE /v1/sandboxes/{id}/processes/{pid}",
         "POST /v1/snapshots",
         "GET /v1/snapshots",
         "DELETE /v1/snapshots/{templateId}",

@@ -6,6 +6,7 @@ import {
   UnauthenticatedError,
 } from "@wrenn/shared";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { API_KEY_PREFIX } from "../auth/api-keys.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { Principal, Session } from "../auth/principal.js";
 
@@ -34,16 +35,38 @@ export const SECURITY: Record<AuthMode, Record<string, string[]>[]> = {
   team: [{ apiKeyAuth: [] }, { bearerAuth: [] }],
 };
 
+/** The WebSocket subprotocol that carries a credential: `wrenn.auth.<JWT or API key>`. */
+export const WS_AUTH_PROTOCOL_PREFIX = "wrenn.auth.";
+
+/**
+ * Browsers cannot set headers on a WebSocket, so a WebSocket upgrade may carry its credential
+ * as a subprotocol (docs/terminal-protocol.md). Plain HTTP requests never read this header.
+ */
+function webSocketCredential(request: FastifyRequest): string | null {
+  if (request.headers.upgrade?.toLowerCase() !== "websocket") return null;
+  const offered = request.headers["sec-websocket-protocol"] ?? "";
+  const credential = offered
+    .split(",")
+    .map((protocol) => protocol.trim())
+    .find((protocol) => protocol.startsWith(WS_AUTH_PROTOCOL_PREFIX));
+  return credential ? credential.slice(WS_AUTH_PROTOCOL_PREFIX.length) || null : null;
+}
+
 function readApiKey(request: FastifyRequest): string | null {
   // Node lowercases header names; the e2b SDK sends X-API-KEY, our docs say X-API-Key.
   const apiKey = request.headers["x-api-key"];
   if (Array.isArray(apiKey)) throw new UnauthenticatedError("send one X-API-Key header");
-  return apiKey || null;
+  if (apiKey) return apiKey;
+  const credential = webSocketCredential(request);
+  return credential?.startsWith(API_KEY_PREFIX) ? credential : null;
 }
 
 function readBearer(request: FastifyRequest): string | null {
   const authorization = request.headers.authorization;
-  if (authorization === undefined) return null;
+  if (authorization === undefined) {
+    const credential = webSocketCredential(request);
+    return credential && !credential.startsWith(API_KEY_PREFIX) ? credential : null;
+  }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match?.[1]) throw new UnauthenticatedError("Authorization must be `Bearer <token>`");
   return match[1];

@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
+import type { EventEmitter } from "node:events";
+import type http from "node:http";
 import rateLimit from "@fastify/rate-limit";
 import type {
   FastifyPluginAsyncTypebox,
   TypeBoxTypeProvider,
 } from "@fastify/type-provider-typebox";
+import websocket from "@fastify/websocket";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -22,6 +25,7 @@ import { healthRoutes } from "./health/routes.js";
 import { homeRoutes } from "./home/routes.js";
 import { keyRoutes } from "./keys/routes.js";
 import { memberRoutes } from "./members/routes.js";
+import { TERMINAL_PROTOCOL } from "./sandboxes/pty-routes.js";
 import { sandboxRoutes } from "./sandboxes/routes.js";
 import { ErrorBody } from "./schemas.js";
 import { snapshotRoutes } from "./snapshots/routes.js";
@@ -46,6 +50,11 @@ export interface ServerDeps {
    * proxy/server-factory.ts); Fastify's own server otherwise.
    */
   readonly serverFactory?: FastifyServerFactory;
+  /**
+   * Where WebSocket upgrades for the API arrive when `serverFactory` sees them first (it emits
+   * "upgrade" there for those it does not take); the server's own upgrades otherwise.
+   */
+  readonly apiUpgrades?: EventEmitter;
 }
 
 /** Who a request counts against: its API key, its user, or (anonymous) its address. */
@@ -75,6 +84,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // First hook of all, so even a request the auth hook rejects carries its id back.
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
+  });
+  // Before the auth hook: the plugin's own onRequest hook marks upgrade requests so that a
+  // rejected upgrade's socket is closed after its HTTP error; a hook that never ran would leave
+  // it open (and the server's close waiting on it).
+  await app.register(websocket, {
+    options: {
+      maxPayload: 1024 * 1024,
+      // Select our subprotocol when offered; the auth subprotocol is never echoed back.
+      handleProtocols: (offered: Set<string>) =>
+        offered.has(TERMINAL_PROTOCOL) ? TERMINAL_PROTOCOL : false,
+      ...(deps.apiUpgrades && { server: deps.apiUpgrades as http.Server }),
+    },
   });
   installAuthHook(app, deps.authenticator);
   app.addSchema(ErrorBody);

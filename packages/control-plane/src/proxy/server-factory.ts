@@ -1,3 +1,4 @@
+import type { EventEmitter } from "node:events";
 import http from "node:http";
 import type { FastifyServerFactory } from "fastify";
 import type { SandboxProxy } from "./sandbox-proxy.js";
@@ -13,9 +14,13 @@ const STREAM_HIGH_WATER_MARK = 1024 * 1024;
  * Fastify's HTTP server with the sandbox proxy in front: sandbox traffic is answered before
  * Fastify routes it or reads its body (envd's `/files`, `/health` and `/process.Process/…`
  * would otherwise meet the API's router, body limit and JSON-only parser), and bodies stream
- * through untouched. Everything else goes to Fastify as usual.
+ * through untouched. Everything else goes to Fastify as usual; WebSocket upgrades the proxy does
+ * not take are emitted on `apiUpgrades`, where the API's WebSocket plugin listens.
  */
-export function sandboxProxyServerFactory(proxy: SandboxProxy): FastifyServerFactory {
+export function sandboxProxyServerFactory(
+  proxy: SandboxProxy,
+  apiUpgrades: EventEmitter,
+): FastifyServerFactory {
   return (handler, options) => {
     const server = http.createServer({ highWaterMark: STREAM_HIGH_WATER_MARK }, (req, res) => {
       if (!proxy.handleRequest(req, res)) handler(req, res);
@@ -25,9 +30,8 @@ export function sandboxProxyServerFactory(proxy: SandboxProxy): FastifyServerFac
     server.requestTimeout = Number(options.requestTimeout ?? 0);
     server.setTimeout(Number(options.connectionTimeout ?? 0));
     server.on("upgrade", (req, socket, head) => {
-      if (proxy.handleUpgrade(req, socket, head)) return;
-      // The API itself has no WebSocket routes.
-      socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      // The rest are the API's own WebSocket routes (the terminal), routed by Fastify.
+      if (!proxy.handleUpgrade(req, socket, head)) apiUpgrades.emit("upgrade", req, socket, head);
     });
     return server;
   };

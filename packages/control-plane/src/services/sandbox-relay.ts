@@ -1,6 +1,6 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { FileEntry as AgentFileEntry, ExecStreamResponse } from "@wrenn/proto/hostagent/v1";
-import type { SandboxId, TeamId } from "@wrenn/shared";
+import { type SandboxId, type TeamId, UnavailableError } from "@wrenn/shared";
 import type { SandboxContext } from "./sandbox-context.js";
 
 export interface ExecRequest {
@@ -58,6 +58,37 @@ export interface MetricSample {
   readonly netTxBytes: number;
 }
 
+export interface ProcessSummary {
+  readonly pid: number;
+  readonly cmd: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly tag: string;
+}
+
+export interface TerminalSize {
+  readonly cols: number;
+  readonly rows: number;
+}
+
+export interface TerminalRequest {
+  readonly size: TerminalSize;
+  /** Attach to this running terminal instead of starting a shell. */
+  readonly pid?: number;
+  readonly user?: string;
+  readonly cwd?: string;
+}
+
+/** A terminal's output as it comes: bytes…, then its exit. */
+export type TerminalEvent =
+  | { readonly type: "output"; readonly data: Uint8Array }
+  | { readonly type: "exit"; readonly exitCode: number };
+
+export interface OpenedTerminal {
+  readonly pid: number;
+  readonly events: AsyncIterable<TerminalEvent>;
+}
+
 export interface FileRef {
   readonly path: string;
   readonly user?: string;
@@ -85,6 +116,23 @@ function toExecEvent(message: ExecStreamResponse): ExecEvent | null {
       return null;
   }
 }
+
+function toTerminalEvent(message: ExecStreamResponse): TerminalEvent | null {
+  const { event } = message;
+  switch (event.case) {
+    case "pty":
+    case "stdout":
+    case "stderr":
+      return { type: "output", data: event.value };
+    case "exit":
+      return { type: "exit", exitCode: event.value.exitCode };
+    default:
+      return null;
+  }
+}
+
+/** The shell a new terminal runs: a login shell, so the user's profile and PATH apply. */
+const TERMINAL_SHELL = { cmd: "/bin/bash", args: ["-l"], envs: { TERM: "xterm-256color" } };
 
 function toFileEntry(entry: AgentFileEntry): FileEntry {
   return {
@@ -146,6 +194,76 @@ export function createSandboxRelay(ctx: SandboxContext) {
           if (event) yield event;
         }
       })();
+    },
+
+    /**
+     * A new terminal (a login shell under a PTY) or, with `pid`, one started earlier. Ownership
+     * and state are checked now; the output flows as it is iterated, and ending the iteration
+     * leaves the shell running (its pid reattaches).
+     */
+    async terminal(
+      teamId: TeamId,
+      id: SandboxId,
+      req: TerminalRequest,
+      signal: AbortSignal,
+    ): Promise<OpenedTerminal> {
+      const { agent } = await ctx.running(teamId, id, "open a terminal in");
+      const messages =
+        req.pid === undefined
+          ? agent.startProcess(
+              {
+                process: agentRequest(id, { ...TERMINAL_SHELL, user: req.user, cwd: req.cwd }),
+                pty: req.size,
+                stdin: true,
+              },
+              { signal },
+            )
+          : agent.connectProcess({ sandboxId: id, pid: req.pid }, { signal });
+      const iterator = messages[Symbol.asyncIterator]();
+      // The first message (started) is awaited here, so a shell that cannot start or an unknown
+      // pid is an error of this call, before the caller commits to a WebSocket session.
+      const first = await iterator.next();
+      const started = first.done ? undefined : first.value.event;
+      if (started?.case !== "startedPid") throw new UnavailableError("the terminal did not start");
+      const events = (async function* () {
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+          const event = toTerminalEvent(next.value);
+          if (event) yield event;
+        }
+      })();
+      return { pid: started.value, events };
+    },
+
+    async terminalInput(teamId: TeamId, id: SandboxId, pid: number, data: Uint8Array) {
+      const { agent } = await ctx.running(teamId, id, "type into a terminal in");
+      await agent.sendProcessInput({ sandboxId: id, pid, data, pty: true });
+    },
+
+    async resizeTerminal(teamId: TeamId, id: SandboxId, pid: number, size: TerminalSize) {
+      const { agent } = await ctx.running(teamId, id, "resize a terminal in");
+      await agent.resizePty({ sandboxId: id, pid, size });
+    },
+
+    async listProcesses(teamId: TeamId, id: SandboxId): Promise<ProcessSummary[]> {
+      const { agent } = await ctx.running(teamId, id, "list the processes of");
+      const response = await agent.listProcesses({ sandboxId: id });
+      return response.processes.map(({ pid, cmd, args, cwd, tag }) => ({
+        pid,
+        cmd,
+        args,
+        cwd,
+        tag,
+      }));
+    },
+
+    async signalProcess(
+      teamId: TeamId,
+      id: SandboxId,
+      pid: number,
+      signal: "SIGKILL" | "SIGTERM",
+    ): Promise<void> {
+      const { agent } = await ctx.running(teamId, id, "stop processes in");
+      await agent.signalProcess({ sandboxId: id, pid, signal });
     },
 
     /** Streams `content` into the file (created or replaced, parents made); returns its size. */

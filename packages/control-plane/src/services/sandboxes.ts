@@ -50,6 +50,9 @@ export type {
   ExecResult,
   FileEntry,
   MetricSample,
+  OpenedTerminal,
+  ProcessSummary,
+  TerminalEvent,
 } from "./sandbox-relay.js";
 
 /** What a list shows when no state is asked for: everything not yet gone. */

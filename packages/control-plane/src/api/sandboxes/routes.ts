@@ -6,6 +6,7 @@ import { TeamHeader, withErrors } from "../schemas.js";
 import { execRoutes } from "./exec-routes.js";
 import { fileRoutes } from "./files-routes.js";
 import { decodeCursor, encodeCursor, parseMetadataFilter, parseStates } from "./list-query.js";
+import { terminalRoutes } from "./pty-routes.js";
 import {
   CreateSandboxBody,
   ListSandboxesQuery,
@@ -225,5 +226,6 @@ export function sandboxRoutes(deps: SandboxRouteDeps): FastifyPluginAsyncTypebox
 
     await app.register(execRoutes({ sandboxes }));
     await app.register(fileRoutes({ sandboxes, maxUploadBytes: deps.maxUploadBytes }));
+    await app.register(terminalRoutes({ sandboxes }));
   };
 }

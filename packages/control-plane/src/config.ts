@@ -36,6 +36,8 @@ export interface Config {
   readonly embeddedAgent: boolean;
   /** envd bundle directory for the embedded agent; null → the built @wrenn/envd. */
   readonly envdDir: string | null;
+  /** The built dashboard (index.html + assets/); null → the built @wrenn/dashboard, if any. */
+  readonly dashboardDir: string | null;
   /** How often the database is reconciled with every host's list of sandboxes. */
   readonly reconcileIntervalMs: number;
   /**
@@ -87,6 +89,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   const envdDir = env.WRENN_ENVD_DIR || null;
   if (envdDir !== null && !isAbsolute(envdDir)) {
     problems.push(`WRENN_ENVD_DIR must be an absolute path, got ${envdDir}`);
+  }
+  const dashboardDir = env.WRENN_DASHBOARD_DIR || null;
+  if (dashboardDir !== null && !isAbsolute(dashboardDir)) {
+    problems.push(`WRENN_DASHBOARD_DIR must be an absolute path, got ${dashboardDir}`);
   }
   const domain = env.WRENN_DOMAIN || null;
   if (domain !== null && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?$/i.test(domain)) {
@@ -147,6 +153,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     logLevel,
     embeddedAgent,
     envdDir,
+    dashboardDir,
     reconcileIntervalMs,
     domain,
   };

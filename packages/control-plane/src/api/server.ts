@@ -124,7 +124,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   );
   await app.register(snapshotRoutes({ snapshots: deps.services.snapshots }));
   await app.register(templateRoutes({ templates: deps.services.templates }));
-  await app.register(homeRoutes());
+  await app.register(homeRoutes({ dashboardDir: deps.config.dashboardDir }));
   for (const routes of deps.routes) await app.register(routes);
   return app;
 }

@@ -70,6 +70,7 @@ describe("pause and resume with the whole memory state", () => {
       templateId: "base",
       memoryMib: 512,
       envVars: { STAGE: "created" },
+      envdAccessToken: "created-token-for-the-test",
     });
     sandboxId = created.sandbox!.sandboxId;
     counter = await startCounter(client, sandboxId, { bufferMiB: 64 });

@@ -45,6 +45,7 @@ describe("snapshot templates", () => {
       vcpus: 1,
       memoryMib: 384,
       envVars: { WHO: "source" },
+      envdAccessToken: "source-token",
     });
     sourceId = source.sandbox!.sandboxId;
     counter = await startCounter(client, sourceId, { bufferMiB: 32 });
@@ -103,6 +104,7 @@ describe("snapshot templates", () => {
           memoryMib: 1024,
           vcpus: 2,
           envVars: { WHO: `clone-${n}` },
+          envdAccessToken: `clone-token-${n}`,
         }),
       ),
     );

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -66,7 +65,8 @@ export function createSandboxCreator(deps: ManagerDeps) {
           allowCidrs: input.network?.allowCidrs ?? [],
           denyCidrs: input.network?.denyCidrs ?? [],
         },
-        envdAccessToken: input.envdAccessToken ?? randomBytes(24).toString("base64url"),
+        // Empty leaves envd open (E2B's `secure: false`): only this host can reach it anyway.
+        envdAccessToken: input.envdAccessToken ?? "",
         slot: undefined,
         pid: undefined,
         checkpoint: undefined,

@@ -27,6 +27,9 @@ import { createSandboxStateWriter } from "./services/sandbox-states.js";
 import { createSandboxTokens } from "./services/sandbox-tokens.js";
 import { createTeamHooks } from "./services/team-hooks.js";
 
+/** How long proxied traffic waits for an auto-resume before it is answered "not found". */
+const AUTO_RESUME_WAIT_MS = 60_000;
+
 export interface ControlPlaneOptions {
   readonly config: Config;
   readonly log: Logger;
@@ -153,6 +156,8 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       events,
       domain: config.domain,
       log: log.child({ component: "proxy" }),
+      autoResume: (sandbox) =>
+        services.sandboxes.resumeForTraffic(sandbox, AbortSignal.timeout(AUTO_RESUME_WAIT_MS)),
     });
     proxy = sandboxProxy;
     const apiUpgrades = new EventEmitter();

@@ -267,6 +267,35 @@ describe("native sandbox lifecycle", () => {
     await json(await call("DELETE", `/v1/sandboxes/${a.id}`), 202);
   });
 
+  it("auto-resumes a paused sandbox when traffic for it reaches the proxy", async () => {
+    const refused = await call("POST", "/v1/sandboxes", { body: { autoResume: true } });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("autoResume needs autoPause");
+
+    const { id } = await createSandbox({ autoPause: true, autoResume: true });
+    await waitFor(id, ["running"]);
+    const serve =
+      "cd /tmp && echo resumed-by-traffic > page.txt && (nohup python3 -m http.server 8000 >/dev/null 2>&1 &)";
+    await json(
+      await call("POST", `/v1/sandboxes/${id}/exec`, {
+        body: { cmd: "bash", args: ["-c", serve] },
+      }),
+      200,
+    );
+    const viaProxy = () =>
+      fetch(`${server.url}/page.txt`, {
+        headers: { "e2b-sandbox-id": id, "e2b-sandbox-port": "8000" },
+      });
+    await vi.waitFor(async () => expect((await viaProxy()).status).toBe(200), { timeout: 10_000 });
+
+    await json(await call("POST", `/v1/sandboxes/${id}/pause`, { body: {} }), 202);
+    await waitFor(id, ["paused"]);
+    const page = await viaProxy();
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe("resumed-by-traffic\n");
+    expect((await waitFor(id, ["running"])).state).toBe("running");
+  });
+
   it("gives another team's key 404 on every route of a real, running sandbox", async () => {
     const { id } = await createSandbox();
     await waitFor(id, ["running"]);

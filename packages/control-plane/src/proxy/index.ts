@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
 import type { Queries } from "../db/queries/index.js";
 import type { EventBus } from "../events/bus.js";
-import { createDbRouteSource } from "./db-route-source.js";
+import { type AutoResume, createDbRouteSource } from "./db-route-source.js";
 import { createRouteCache } from "./route-cache.js";
 import { createSandboxProxy, type SandboxProxy } from "./sandbox-proxy.js";
 
+export type { AutoResume } from "./db-route-source.js";
 export type { SandboxProxy } from "./sandbox-proxy.js";
 export { sandboxProxyServerFactory } from "./server-factory.js";
 
@@ -17,9 +18,10 @@ export function createSandboxProxyFor(deps: {
   events: EventBus;
   domain: string | null;
   log: Logger;
+  autoResume?: AutoResume;
 }): SandboxProxy {
   const routes = createRouteCache({
-    source: createDbRouteSource(deps.queries),
+    source: createDbRouteSource(deps.queries, deps.autoResume),
     events: deps.events,
     ttlMs: ROUTE_TTL_MS,
   });

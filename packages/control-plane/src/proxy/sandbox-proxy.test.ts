@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { EventEmitter } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { newSandboxId, type SandboxId } from "@wrenn/shared";
@@ -75,7 +76,7 @@ beforeAll(async () => {
     close: () => {},
   };
   proxy = createSandboxProxy({ routes, domain: null, log: pino({ level: "silent" }) });
-  front = sandboxProxyServerFactory(proxy)((_req, res) => {
+  front = sandboxProxyServerFactory(proxy, new EventEmitter())((_req, res) => {
     res.end("api");
   }, {}) as http.Server;
   frontPort = await listen(front);

@@ -1,4 +1,5 @@
 import {
+  InvalidArgumentError,
   InvalidStateError,
   newSandboxId,
   type SandboxId,
@@ -89,6 +90,10 @@ export function createSandboxLifecycle(ctx: SandboxContext, templates: TemplateS
     const template = await templates.resolve(actor.teamId, input.template ?? "base");
     const size = sizeFor(template, input);
     const timeoutMs = checkTimeoutMs(input.timeoutMs ?? SANDBOX_LIMITS.defaultTimeoutMs);
+    // Traffic resumes only what a timeout paused; a sandbox killed at its timeout has no state.
+    if (input.autoResume && !input.autoPause) {
+      throw new InvalidArgumentError("autoResume needs autoPause: only a paused sandbox resumes");
+    }
     const egress = {
       allowOut: checkCidrs("allowOut", input.allowOut),
       denyOut: checkCidrs("denyOut", input.denyOut),

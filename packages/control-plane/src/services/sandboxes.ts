@@ -26,12 +26,22 @@
  * - `metrics(teamId, id, {fresh?})`, `exec(teamId, id, req, signal)`,
  *   `execStream(teamId, id, req, signal)` → AsyncIterable of started/stdout/stderr/exit events,
  *   `writeFile(teamId, id, {path, user?}, chunks, signal)`, `readFile(…)` → AsyncIterable of
- *   chunks, `listDir`, `makeDir`, `removePath`: running sandboxes only (409 otherwise).
+ *   chunks, `listDir`, `makeDir`, `removePath`, `terminal(teamId, id, {size, pid?}, signal)` →
+ *   `{pid, events}`, `terminalInput`, `resizeTerminal`, `listProcesses`, `signalProcess`:
+ *   running sandboxes only (409 otherwise).
+ * - `resumeForTraffic(sandbox, signal)`: the proxy's auto-resume (sandboxes made with
+ *   `autoResume`).
  *
  * Limits (`SANDBOX_LIMITS` in sandbox-input.ts): timeoutMs 1 s … 24 days (default 5 min),
  * vcpus 1–64 (1), memoryMb 128–262144 (512), diskSizeMb 512–1048576 (20480).
  */
-import { SANDBOX_STATES, type SandboxId, type SandboxState, type TeamId } from "@wrenn/shared";
+import {
+  isWrennError,
+  SANDBOX_STATES,
+  type SandboxId,
+  type SandboxState,
+  type TeamId,
+} from "@wrenn/shared";
 import type { Sandbox, SandboxListFilter } from "../db/queries/sandboxes.js";
 import { createSandboxContext, type SandboxServiceDeps } from "./sandbox-context.js";
 import { createSandboxLifecycle } from "./sandbox-lifecycle.js";
@@ -102,6 +112,32 @@ export function createSandboxService(
       signal: AbortSignal,
     ): Promise<Sandbox> {
       return waitForState({ sandboxes: q, events: deps.events }, { teamId, id, states, signal });
+    },
+
+    /**
+     * For the proxy: resumes a paused sandbox that asked for it (`autoResume`), or joins a
+     * resume under way, and waits for the outcome; null when it did not come back running.
+     */
+    async resumeForTraffic(sandbox: Sandbox, signal: AbortSignal): Promise<Sandbox | null> {
+      const { teamId, id } = sandbox;
+      if (!sandbox.autoResume) return null;
+      if (sandbox.state === "paused") {
+        try {
+          await lifecycle.resume(teamId, id);
+          deps.log.info({ sandboxId: id }, "resuming a paused sandbox for its traffic");
+        } catch (error) {
+          // Someone else moved it first (a resume under way): wait for theirs.
+          if (!isWrennError(error) || error.code !== "invalid_state") throw error;
+        }
+      }
+      const states = { sandboxes: q, events: deps.events };
+      const settled = await waitForState(states, {
+        teamId,
+        id,
+        states: ["running", "paused"],
+        signal,
+      });
+      return settled.state === "running" ? settled : null;
     },
 
     ...relay,

@@ -38,9 +38,9 @@ describe("toCreateInput", () => {
     expect(() =>
       toCreateInput({ templateID: "b", mcp: null, volumeMounts: [], network: {} }, true),
     ).not.toThrow();
-    expect(() => toCreateInput({ templateID: "b", autoResume: { enabled: true } }, true)).toThrow(
-      /autoResume/,
-    );
+    expect(
+      toCreateInput({ templateID: "b", autoPause: true, autoResume: { enabled: true } }, true),
+    ).toMatchObject({ autoPause: true, autoResume: true });
     expect(() => toCreateInput({ templateID: "b", autoPauseMemory: false }, true)).toThrow(
       /autoPauseMemory/,
     );

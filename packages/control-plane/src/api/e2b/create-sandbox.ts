@@ -20,7 +20,6 @@ function refuseUnsupported(body: CreateBody, network: NetworkConfig): void {
   if (nonEmpty(body.mcp)) unsupported.push("mcp");
   if (body.volumeMounts?.length) unsupported.push("volumeMounts");
   if (body.autoPauseMemory === false) unsupported.push("autoPauseMemory: false");
-  if (body.autoResume?.enabled) unsupported.push("autoResume");
   if (nonEmpty(network.egressProxy)) unsupported.push("network.egressProxy");
   if (nonEmpty(network.rules)) unsupported.push("network.rules");
   if (network.maskRequestHost !== undefined) unsupported.push("network.maskRequestHost");
@@ -50,6 +49,7 @@ export function toCreateInput(body: CreateBody, secure: boolean): CreateSandboxI
     ...(body.metadata && { metadata: body.metadata }),
     ...(body.envVars && { envVars: body.envVars }),
     ...(body.autoPause !== undefined && { autoPause: body.autoPause }),
+    ...(body.autoResume !== undefined && { autoResume: body.autoResume.enabled }),
     ...(body.allow_internet_access !== undefined && {
       allowInternetAccess: body.allow_internet_access,
     }),

@@ -121,8 +121,9 @@ describe("native sandbox lifecycle", () => {
       exitCode: 3,
       stdout: "hello from env\nuser\n",
       stderr: "oops\n",
-      error: expect.any(String),
+      error: "exit status 3",
     });
+    expect((await exec(id, "true")).error).toBe("");
     const events = await sse(
       await call("POST", `/v1/sandboxes/${id}/exec/stream`, {
         body: { cmd: "/bin/bash", args: ["-lc", "echo one; sleep 0.2; echo two >&2; echo three"] },
@@ -137,6 +138,13 @@ describe("native sandbox lifecycle", () => {
         .join("");
     expect(out("stdout")).toBe("one\nthree\n");
     expect(out("stderr")).toBe("two\n");
+    // stdin is written, then closed, for streamed commands too.
+    const piped = await sse(
+      await call("POST", `/v1/sandboxes/${id}/exec/stream`, {
+        body: { cmd: "/usr/bin/wc", args: ["-c"], stdin: "twelve bytes" },
+      }),
+    );
+    expect(piped.filter((e) => e.event === "stdout").map((e) => e.data.data)).toEqual(["12\n"]);
 
     // Files: a multipart upload and a raw one (3 MiB of random bytes), download, list, mkdir,
     // remove.

@@ -76,6 +76,22 @@ export function createProcessRelay(deps: { clients: EnvdClients }) {
     }
   }
 
+  /** A command whose stdin, when given, is written once it starts and then closed. */
+  async function* run(
+    id: SandboxId,
+    req: ProcessRequest & { stdin?: Uint8Array },
+    signal?: AbortSignal,
+  ): AsyncGenerator<RelayEvent> {
+    const input = req.stdin !== undefined && req.stdin.length > 0 ? req.stdin : null;
+    for await (const event of start(id, { ...req, stdin: input !== null }, signal)) {
+      yield event;
+      if (event.kind === "started" && input) {
+        await sendInput(id, event.pid, { data: input, pty: false });
+        await closeStdin(id, event.pid);
+      }
+    }
+  }
+
   async function exec(
     id: SandboxId,
     req: ProcessRequest & { stdin?: Uint8Array },
@@ -84,12 +100,8 @@ export function createProcessRelay(deps: { clients: EnvdClients }) {
     const stdout: Uint8Array[] = [];
     const stderr: Uint8Array[] = [];
     let exit: Extract<RelayEvent, { kind: "exit" }> | undefined;
-    const wantsStdin = req.stdin !== undefined && req.stdin.length > 0;
-    for await (const event of start(id, { ...req, stdin: wantsStdin }, signal)) {
-      if (event.kind === "started" && wantsStdin) {
-        await sendInput(id, event.pid, { data: req.stdin!, pty: false });
-        await closeStdin(id, event.pid);
-      } else if (event.kind === "stdout") stdout.push(event.data);
+    for await (const event of run(id, req, signal)) {
+      if (event.kind === "stdout") stdout.push(event.data);
       else if (event.kind === "stderr") stderr.push(event.data);
       else if (event.kind === "exit") exit = event;
     }
@@ -183,7 +195,7 @@ export function createProcessRelay(deps: { clients: EnvdClients }) {
     }
   }
 
-  return { start, connect, exec, list, signal, sendInput, closeStdin, resize };
+  return { start, run, connect, exec, list, signal, sendInput, closeStdin, resize };
 }
 
 export type ProcessRelay = ReturnType<typeof createProcessRelay>;

@@ -150,8 +150,9 @@ export function createHostAgentService(
     },
 
     async *execStream(req, ctx) {
-      const request = { ...toProcessRequest(req), stdin: false };
-      yield* toStream(deps.processes.start(running(req.sandboxId), request, ctx.signal));
+      yield* toStream(
+        deps.processes.run(running(req.sandboxId), toProcessRequest(req), ctx.signal),
+      );
     },
 
     async *startProcess(req, ctx) {

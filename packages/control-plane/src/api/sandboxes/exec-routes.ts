@@ -28,7 +28,10 @@ const ExecResultView = Type.Object({
   exitCode: Type.Integer(),
   stdout: Type.String({ description: "UTF-8" }),
   stderr: Type.String({ description: "UTF-8" }),
-  error: Type.String({ description: "Why it could not run or was killed; empty otherwise" }),
+  error: Type.String({
+    description:
+      'Empty on success; "exit status N" for a non-zero exit; otherwise why it could not run or was killed',
+  }),
 });
 
 const SSE_DESCRIPTION = `Server-sent events, in order:

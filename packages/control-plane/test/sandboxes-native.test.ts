@@ -168,12 +168,20 @@ describe("native sandbox lifecycle", () => {
     expect(
       await (await call("GET", `/v1/sandboxes/${id}/files?path=/home/user/dir/a.txt`)).text(),
     ).toBe("multipart contents\n");
-    // A missing file fails before any byte is sent, as a JSON error. (The agent answers its
-    // streaming ReadFileStream errors as `internal` for now, so this is a 500, not yet a 404.)
+    expect(down.headers.get("content-length")).toBe(String(blob.length));
+    // A missing file fails before any byte is sent, as a JSON 404; a file the user may not
+    // write is a 403; both with envd's words.
     const missing = await call("GET", `/v1/sandboxes/${id}/files?path=/home/user/nope`);
-    expect(missing.status).toBeGreaterThanOrEqual(400);
     expect(missing.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(((await missing.json()) as { code: number }).code).toBe(missing.status);
+    expect(await json(missing, 404)).toMatchObject({
+      code: 404,
+      message: expect.stringContaining("nope"),
+    });
+    const denied = await call("PUT", `/v1/sandboxes/${id}/files?path=/etc/not-yours`, {
+      raw: "x",
+      headers: { "content-type": "application/octet-stream" },
+    });
+    expect(await json(denied, 403)).toMatchObject({ code: 403 });
 
     const list = await json<{ entries: { name: string; type: string; sizeBytes: number }[] }>(
       await call("GET", `/v1/sandboxes/${id}/files/list?path=/home/user/dir`),

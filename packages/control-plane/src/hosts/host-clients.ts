@@ -6,6 +6,8 @@ import { type AgentClient, createAgentClient } from "./agent-client.js";
 export interface HostClients {
   /** Throws UnavailableError when the host is not (or no longer) registered. */
   forHost(hostId: HostId): Promise<AgentClient>;
+  /** `host:port` of the host's agent: its RPC and its port proxy (`/proxy/{id}/{port}/…`). */
+  addressOf(hostId: HostId): Promise<string>;
   /** Records a host's current address (registration, the embedded agent's start). */
   remember(host: Pick<Host, "id" | "address">): void;
 }
@@ -30,17 +32,22 @@ export function createHostClients(deps: {
     return client;
   }
 
+  async function addressOf(hostId: HostId): Promise<string> {
+    let address = addresses.get(hostId);
+    if (address === undefined) {
+      const host = await deps.hosts.get(hostId);
+      if (!host) throw new UnavailableError(`host ${hostId} is not registered`);
+      address = host.address;
+      addresses.set(hostId, address);
+    }
+    return address;
+  }
+
   return {
     async forHost(hostId) {
-      let address = addresses.get(hostId);
-      if (address === undefined) {
-        const host = await deps.hosts.get(hostId);
-        if (!host) throw new UnavailableError(`host ${hostId} is not registered`);
-        address = host.address;
-        addresses.set(hostId, address);
-      }
-      return clientAt(address);
+      return clientAt(await addressOf(hostId));
     },
+    addressOf,
     remember(host) {
       addresses.set(host.id, host.address);
     },

@@ -266,53 +266,6 @@ export function createSandboxRelay(ctx: SandboxContext) {
       await agent.signalProcess({ sandboxId: id, pid, signal });
     },
 
-    /** Streams `content` into the file (created or replaced, parents made); returns its size. */
-    async writeFile(
-      teamId: TeamId,
-      id: SandboxId,
-      file: FileRef,
-      content: AsyncIterable<Uint8Array>,
-      signal: AbortSignal,
-    ): Promise<{ path: string; sizeBytes: number }> {
-      const { agent } = await ctx.running(teamId, id, "write files in");
-      async function* messages() {
-        yield {
-          event: {
-            case: "start" as const,
-            value: { sandboxId: id, path: file.path, user: file.user ?? "" },
-          },
-        };
-        for await (const chunk of content)
-          yield { event: { case: "chunk" as const, value: chunk } };
-      }
-      const written = await agent.writeFileStream(messages(), { signal });
-      return { path: written.path, sizeBytes: Number(written.sizeBytes) };
-    },
-
-    /**
-     * The file's bytes as they arrive. The first chunk is awaited here, so a missing file is an
-     * error of this call (a clean 404), not of a download that already sent its headers.
-     */
-    async readFile(
-      teamId: TeamId,
-      id: SandboxId,
-      file: FileRef,
-      signal: AbortSignal,
-    ): Promise<AsyncIterable<Uint8Array>> {
-      const { agent } = await ctx.running(teamId, id, "read files in");
-      const chunks = agent
-        .readFileStream({ sandboxId: id, path: file.path, user: file.user ?? "" }, { signal })
-        [Symbol.asyncIterator]();
-      const first = await chunks.next();
-      return (async function* () {
-        if (first.done) return;
-        yield first.value.chunk;
-        for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
-          yield next.value.chunk;
-        }
-      })();
-    },
-
     async listDir(
       teamId: TeamId,
       id: SandboxId,

@@ -25,8 +25,8 @@
  * - `setTimeout(teamId, id, timeoutMs)`: the sandbox now ends `timeoutMs` from now (running only).
  * - `metrics(teamId, id, {fresh?})`, `exec(teamId, id, req, signal)`,
  *   `execStream(teamId, id, req, signal)` → AsyncIterable of started/stdout/stderr/exit events,
- *   `writeFile(teamId, id, {path, user?}, chunks, signal)`, `readFile(…)` → AsyncIterable of
- *   chunks, `listDir`, `makeDir`, `removePath`, `terminal(teamId, id, {size, pid?}, signal)` →
+ *   `uploadFile(teamId, id, {path, user?}, chunks, signal)`, `downloadFile(…)` →
+ *   `{sizeBytes, body}` (both over HTTP to envd's /files), `listDir`, `makeDir`, `removePath`, `terminal(teamId, id, {size, pid?}, signal)` →
  *   `{pid, events}`, `terminalInput`, `resizeTerminal`, `listProcesses`, `signalProcess`:
  *   running sandboxes only (409 otherwise).
  * - `resumeForTraffic(sandbox, signal)`: the proxy's auto-resume (sandboxes made with
@@ -44,6 +44,7 @@ import {
 } from "@wrenn/shared";
 import type { Sandbox, SandboxListFilter } from "../db/queries/sandboxes.js";
 import { createSandboxContext, type SandboxServiceDeps } from "./sandbox-context.js";
+import { createSandboxFileTransfer } from "./sandbox-file-transfer.js";
 import { createSandboxLifecycle } from "./sandbox-lifecycle.js";
 import { createSandboxRelay } from "./sandbox-relay.js";
 import { waitForState } from "./sandbox-states.js";
@@ -81,6 +82,7 @@ export function createSandboxService(
   const templates = createTemplateService({ db: deps.db });
   const lifecycle = createSandboxLifecycle(ctx, templates);
   const relay = createSandboxRelay(ctx);
+  const files = createSandboxFileTransfer(ctx);
   const q = deps.db.queries.sandboxes;
 
   deps.teamHooks.onTeamDeleted(async ({ teamId }) => {
@@ -141,6 +143,7 @@ export function createSandboxService(
     },
 
     ...relay,
+    ...files,
 
     /** For the reconciler: whether this process has lifecycle work queued on the sandbox. */
     isBusy: (id: SandboxId) => ctx.queue.isBusy(id),

@@ -112,7 +112,7 @@ export function fileRoutes(deps: {
         const controller = new AbortController();
         request.raw.once("aborted", () => controller.abort(new Error("upload aborted")));
         const { path, user } = request.query;
-        return sandboxes.writeFile(
+        return sandboxes.uploadFile(
           teamId,
           id,
           { path, ...(user && { user }) },
@@ -147,17 +147,18 @@ export function fileRoutes(deps: {
         const controller = new AbortController();
         reply.raw.once("close", () => controller.abort(new Error("client closed the connection")));
         const { path, user } = request.query;
-        const chunks = await sandboxes.readFile(
+        const file = await sandboxes.downloadFile(
           principalOf(request).teamId,
           id,
           { path, ...(user && { user }) },
           controller.signal,
         );
         const name = posix.basename(path).replace(/[^\w.-]/g, "_") || "file";
+        if (file.sizeBytes !== null) reply.header("content-length", file.sizeBytes);
         return reply
           .type("application/octet-stream")
           .header("content-disposition", `attachment; filename="${name}"`)
-          .send(Readable.from(chunks));
+          .send(file.body);
       },
     );
 

@@ -1,3 +1,5 @@
+import http from "node:http";
+
 /** Something the tracker can end by force: a proxied request's socket, a WebSocket. */
 export interface Closable {
   destroy(): void;
@@ -13,9 +15,13 @@ export interface DrainResult {
 /**
  * Counts in-flight proxied connections per sandbox so pause can drain them: refuse new ones,
  * wait for the rest up to a grace period, then close what is left. `enable` lets traffic in again.
+ * It also keeps each sandbox's idle keep-alive connections to its ports (`upstream`), which a
+ * drain or forget closes with the rest: none may outlive the sandbox's slot, whose address the
+ * next sandbox in that slot reuses.
  */
 export class ConnectionTracker {
   readonly #open = new Map<string, Set<Closable>>();
+  readonly #upstream = new Map<string, http.Agent>();
   readonly #draining = new Set<string>();
   readonly #waiters = new Map<string, Set<() => void>>();
 
@@ -38,6 +44,23 @@ export class ConnectionTracker {
         for (const wake of this.#waiters.get(sandboxId) ?? []) wake();
       }
     };
+  }
+
+  /** The sandbox's pool of connections to its ports: a request reuses one instead of a new TCP handshake. */
+  upstream(sandboxId: string): http.Agent {
+    let agent = this.#upstream.get(sandboxId);
+    if (!agent) {
+      // Idle sockets close after 4 s, before common servers' own 5 s keep-alive timeout ends
+      // them, so a request is rarely sent on a socket the server is closing.
+      agent = new http.Agent({ keepAlive: true, maxFreeSockets: 16, timeout: 4_000 });
+      this.#upstream.set(sandboxId, agent);
+    }
+    return agent;
+  }
+
+  #closeUpstream(sandboxId: string): void {
+    this.#upstream.get(sandboxId)?.destroy();
+    this.#upstream.delete(sandboxId);
   }
 
   inFlight(sandboxId: string): number {
@@ -67,6 +90,7 @@ export class ConnectionTracker {
     const left = [...(this.#open.get(sandboxId) ?? [])];
     for (const connection of left) connection.destroy();
     this.#open.delete(sandboxId);
+    this.#closeUpstream(sandboxId);
     return { finished: before - left.length, forced: left.length };
   }
 
@@ -79,5 +103,6 @@ export class ConnectionTracker {
     for (const connection of this.#open.get(sandboxId) ?? []) connection.destroy();
     this.#open.delete(sandboxId);
     this.#draining.delete(sandboxId);
+    this.#closeUpstream(sandboxId);
   }
 }

@@ -76,7 +76,11 @@ export function createPortProxy(deps: {
       }
       res.once("close", release);
       req.url = target.path;
-      proxy.web(req, res, { target: target.origin, changeOrigin: false });
+      proxy.web(req, res, {
+        target: target.origin,
+        changeOrigin: false,
+        agent: deps.tracker.upstream(target.sandboxId),
+      });
     },
 
     upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -511,7 +511,7 @@ async function main(): Promise<void> {
   report({ ...exec, ...files, ...idle, rss_after_transfers_mb: round(after.Rss ?? 0, 1) }, [
     `host: ${availableParallelism()} CPUs, 1-minute load average ${round(load1 ?? 0)} at the end; ` +
       "other work on the host lowers every figure, the ratios less so (same rounds)",
-    `envd runs as \`node ${ENVD_NODE_FLAGS.join(" ")} envd.mjs\` (ENVD_NODE_FLAGS)`,
+    `envd runs as \`node ${ENVD_NODE_FLAGS.join(" ")} envd.cjs\` (ENVD_NODE_FLAGS)`,
     `exec: both sides run /bin/bash -l -c true as '${user.name}' (uid ${user.uid}, ` +
       `HOME=${user.home}, envd's clean environment); overhead = SDK RPC + envd`,
     ...fileNotes(files),

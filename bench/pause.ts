@@ -168,7 +168,7 @@ async function bareContainer(mib: number, options: { envdDir: string; criu: stri
           "--",
           "/bin/sh",
           "-c",
-          "/opt/wrenn/bin/node /opt/wrenn/envd/envd.mjs --no-port-forwarding & exec setpriv --reuid=1000 --regid=1000 --init-groups python3 /tmp/payload.py",
+          "/opt/wrenn/bin/node /opt/wrenn/envd/envd.cjs --no-port-forwarding & exec setpriv --reuid=1000 --regid=1000 --init-groups python3 /tmp/payload.py",
         ],
         env: [
           "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

@@ -7,7 +7,7 @@ export interface AgentConfig {
   readonly dataDir: string;
   readonly listenHost: string;
   readonly listenPort: number;
-  /** Directory holding envd.mjs and pty.node, bind-mounted into every sandbox. */
+  /** Directory holding envd.cjs and pty.node, bind-mounted into every sandbox. */
   readonly envdDir: string;
   readonly nodeBinary: string;
   readonly logLevel: string;
@@ -62,9 +62,9 @@ export function loadAgentConfig(
   const dataDir = values["data-dir"] ?? env.WRENN_DIR ?? "/var/lib/wrenn";
   if (!isAbsolute(dataDir)) problems.push(`WRENN_DIR must be an absolute path, got ${dataDir}`);
   const envdDir = resolve(values["envd-dir"] ?? env.WRENN_ENVD_DIR ?? defaultEnvdDir());
-  if (!existsSync(join(envdDir, "envd.mjs"))) {
+  if (!existsSync(join(envdDir, "envd.cjs"))) {
     problems.push(
-      `no envd.mjs in ${envdDir}: build it with \`npm run build\` or set WRENN_ENVD_DIR`,
+      `no envd.cjs in ${envdDir}: build it with \`npm run build\` or set WRENN_ENVD_DIR`,
     );
   }
   const int = (raw: string | undefined, name: string, fallback: number, max: number) => {

@@ -23,7 +23,7 @@ export async function buildSandboxSpec(options: {
   const envdArgs = [
     ENVD_NODE_TARGET,
     ...ENVD_NODE_FLAGS,
-    join(ENVD_DIR_TARGET, "envd.mjs"),
+    join(ENVD_DIR_TARGET, "envd.cjs"),
     "--port",
     "49983",
     "--forward-address",

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { Sandbox } from "e2b";
 import { ENVD_NODE_FLAGS } from "../../src/node-flags.js";
 
-export const ENVD_BUNDLE = fileURLToPath(new URL("../../dist/envd.mjs", import.meta.url));
+export const ENVD_BUNDLE = fileURLToPath(new URL("../../dist/envd.cjs", import.meta.url));
 
 export interface RunningEnvd {
   readonly url: string;

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** The tests drive the shipped artefact: dist/envd.mjs, built from the current sources. */
+/** The tests drive the shipped artefact: dist/envd.cjs, built from the current sources. */
 export function setup(): void {
   if (process.getuid?.() !== 0) {
     throw new Error("envd tests need root (they switch users and chown files); run them as root");

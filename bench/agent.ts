@@ -47,10 +47,28 @@ async function envdPid(initPid: number): Promise<number> {
   return pid;
 }
 
+/** Slots and disks prepared ahead for the whole burst, as an operator sizes the pools. */
+const WARM = SANDBOXES + 4;
+
 async function benchAgent() {
-  const env = await startAgentInProcess();
+  const env = await startAgentInProcess([
+    "--warm-slots",
+    String(WARM),
+    "--warm-disks",
+    String(WARM),
+  ]);
   const { client } = env;
   try {
+    process.stderr.write(`agent: preparing ${WARM} network slots and disks ahead\n`);
+    const deadline = Date.now() + 180_000;
+    for (
+      let warm = env.agent.warm();
+      warm.slots < WARM || warm.disks < WARM;
+      warm = env.agent.warm()
+    ) {
+      if (Date.now() > deadline) throw new Error(`pools not ready: ${JSON.stringify(warm)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     process.stderr.write(`agent: warming up, then ${SANDBOXES} creates one after another\n`);
     for (let i = 0; i < 2; i++) {
       const s = await client.createSandbox({
@@ -189,7 +207,7 @@ async function benchBareRunc(envdDir: string) {
           "-g",
           "--",
           "/opt/wrenn/bin/node",
-          "/opt/wrenn/envd/envd.mjs",
+          "/opt/wrenn/envd/envd.cjs",
           "--no-port-forwarding",
         ],
         env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"],

@@ -135,6 +135,8 @@ export function createAgent(config: AgentConfig, log: Logger) {
     manager,
     layout,
     templates,
+    /** Network slots and disk images prepared ahead and ready now (a benchmark waits for them). */
+    warm: () => ({ slots: pool.stats().free, disks: disks.readyCount() }),
     async start(): Promise<{ host: string; port: number }> {
       await mkdir(layout.sandboxesDir, { recursive: true, mode: 0o700 });
       const base = await templates.ensureBaseTemplate({

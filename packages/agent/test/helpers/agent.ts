@@ -39,14 +39,17 @@ function testConfig(extra: string[] = []) {
   return config;
 }
 
-/** The real agent, in this process: real runc sandboxes, slots and disks. */
-export async function startAgentInProcess(): Promise<{
+/** The real agent, in this process: real runc sandboxes, slots and disks; `args` add options. */
+export async function startAgentInProcess(args: string[] = []): Promise<{
   agent: Agent;
   client: AgentClient;
   port: number;
   url: string;
 }> {
-  const agent = createAgent(testConfig(), pino({ level: process.env.WRENN_TEST_LOG ?? "warn" }));
+  const agent = createAgent(
+    testConfig(args),
+    pino({ level: process.env.WRENN_TEST_LOG ?? "warn" }),
+  );
   const { port } = await agent.start();
   return { agent, client: agentClient(port), port, url: `http://127.0.0.1:${port}` };
 }

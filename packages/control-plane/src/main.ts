@@ -23,7 +23,8 @@ function banner(base: string, first: FirstUser | null): string {
     "",
     "Wrenn is ready.",
     `  API:        ${base}   (OpenAPI: ${base}/openapi.json, docs: ${base}/docs)`,
-    `  Dashboard:  ${base}/   (arrives in a later release)`,
+    `  Dashboard:  ${base}/   (sign in with the first user below, or sign up)`,
+    `  CLI:        node packages/cli/dist/main.js login --url ${base}`,
   ];
   if (first) {
     lines.push(

@@ -74,6 +74,38 @@ function summaries(latest: MetricSample | undefined, last: MetricPoint | undefin
   };
 }
 
+/** Bytes used over time (memory, disk): the same chart with another series and colour. */
+function usedBytesChart(
+  points: MetricHistory["points"],
+  xAxis: React.ReactNode,
+  dataKey: "memoryUsedBytes" | "diskUsedBytes",
+  color: string,
+) {
+  return (
+    <AreaChart
+      accessibilityLayer={false}
+      data={points}
+      margin={{ top: 4, right: 8, bottom: 0, left: -8 }}
+    >
+      <CartesianGrid stroke={GRID} vertical={false} />
+      {xAxis}
+      <YAxis tick={axis} tickFormatter={bytesTick} width={70} />
+      <Tooltip
+        labelFormatter={(ms) => formatTime(Number(ms))}
+        formatter={(v) => [formatBytes(Number(v)), "Used"]}
+      />
+      <Area
+        type="monotone"
+        dataKey={dataKey}
+        stroke={color}
+        fill={color}
+        fillOpacity={0.15}
+        isAnimationActive={false}
+      />
+    </AreaChart>
+  );
+}
+
 /** Charts of a history the detail page keeps, so it grows whichever tab is open. */
 export function MetricsCharts({ history, live }: { history: MetricHistory; live: boolean }) {
   const { points, latest, error } = history;
@@ -131,27 +163,7 @@ export function MetricsCharts({ history, live }: { history: MetricHistory; live:
           </AreaChart>
         </ChartCard>
         <ChartCard title="Memory" summary={text.memory}>
-          <AreaChart
-            accessibilityLayer={false}
-            data={points}
-            margin={{ top: 4, right: 8, bottom: 0, left: -8 }}
-          >
-            <CartesianGrid stroke={GRID} vertical={false} />
-            {xAxis}
-            <YAxis tick={axis} tickFormatter={bytesTick} width={70} />
-            <Tooltip
-              labelFormatter={(ms) => formatTime(Number(ms))}
-              formatter={(v) => [formatBytes(Number(v)), "Used"]}
-            />
-            <Area
-              type="monotone"
-              dataKey="memoryUsedBytes"
-              stroke={GREEN}
-              fill={GREEN}
-              fillOpacity={0.15}
-              isAnimationActive={false}
-            />
-          </AreaChart>
+          {usedBytesChart(points, xAxis, "memoryUsedBytes", GREEN)}
         </ChartCard>
         <ChartCard title="Network" summary={text.network}>
           <LineChart
@@ -186,27 +198,7 @@ export function MetricsCharts({ history, live }: { history: MetricHistory; live:
           </LineChart>
         </ChartCard>
         <ChartCard title="Disk" summary={text.disk}>
-          <AreaChart
-            accessibilityLayer={false}
-            data={points}
-            margin={{ top: 4, right: 8, bottom: 0, left: -8 }}
-          >
-            <CartesianGrid stroke={GRID} vertical={false} />
-            {xAxis}
-            <YAxis tick={axis} tickFormatter={bytesTick} width={70} />
-            <Tooltip
-              labelFormatter={(ms) => formatTime(Number(ms))}
-              formatter={(v) => [formatBytes(Number(v)), "Used"]}
-            />
-            <Area
-              type="monotone"
-              dataKey="diskUsedBytes"
-              stroke={ORANGE}
-              fill={ORANGE}
-              fillOpacity={0.15}
-              isAnimationActive={false}
-            />
-          </AreaChart>
+          {usedBytesChart(points, xAxis, "diskUsedBytes", ORANGE)}
         </ChartCard>
       </div>
     </div>

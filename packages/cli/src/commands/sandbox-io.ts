@@ -38,25 +38,16 @@ async function exec(
     ...(options.timeout !== undefined && { timeoutMs: options.timeout * 1000 }),
     ...(options.stdin && { stdin: await readAll(runtime.stdin) }),
   };
-  // The streaming route takes `stdin` but the host agent drops it there (see README), so a
-  // command with input goes through the unary route and prints its output when it ends.
-  if (output.json || options.stdin) {
+  // --json wants the whole output as one document: the unary route gives exactly that.
+  if (output.json) {
     const result = await execUnary({ api, sandboxId: input.id, request });
-    if (output.json) {
-      output.printJson({
-        exitCode: result.exitCode,
-        stdout: result.stdout,
-        stderr: result.stderr,
-        // Set for any non-zero exit ("exit status 3"); news only when it never exited.
-        ...(result.exitCode < 0 && { error: result.error }),
-      });
-    } else {
-      runtime.stdout.write(result.stdout);
-      runtime.stderr.write(result.stderr);
-      if (result.error !== "" && result.exitCode < 0) {
-        runtime.stderr.write(`wrenn: ${result.error}\n`);
-      }
-    }
+    output.printJson({
+      exitCode: result.exitCode,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      // Set for any non-zero exit ("exit status 3"); news only when it never exited.
+      ...(result.exitCode < 0 && { error: result.error }),
+    });
     return processExitCode(result.exitCode);
   }
   const outcome = await execStreaming({

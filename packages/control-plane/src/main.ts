@@ -24,7 +24,7 @@ function banner(base: string, first: FirstUser | null): string {
     "Wrenn is ready.",
     `  API:        ${base}   (OpenAPI: ${base}/openapi.json, docs: ${base}/docs)`,
     `  Dashboard:  ${base}/   (sign in with the first user below, or sign up)`,
-    `  CLI:        node packages/cli/dist/main.js login --url ${base}`,
+    `  CLI:        npx wrenn login --url ${base}   (in this checkout)`,
   ];
   if (first) {
     lines.push(

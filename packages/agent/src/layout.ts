@@ -17,6 +17,13 @@ export function createLayout(root: string) {
     checkpoint: join(dir, "checkpoint"),
     secrets: join(dir, "envd.json"),
   });
+  // A pooled disk's dir is renamed into place as a sandbox dir: both hold the same files.
+  const diskFilesIn = (dir: string) => ({
+    image: join(dir, "disk.img"),
+    mountDir: join(dir, "disk"),
+    upperDir: join(dir, "disk", "upper"),
+    workDir: join(dir, "disk", "work"),
+  });
   return {
     root,
     criuWrapper: join(root, "criu", "criu"),
@@ -37,13 +44,15 @@ export function createLayout(root: string) {
     bundleDir: (id: SandboxId) => join(sandboxDir(id), "bundle"),
     rootfsDir: (id: SandboxId) => join(sandboxDir(id), "bundle", "rootfs"),
     /** The upper layer lives on its own size-limited filesystem image. */
-    diskImage: (id: SandboxId) => join(sandboxDir(id), "disk.img"),
-    diskMount: (id: SandboxId) => join(sandboxDir(id), "disk"),
-    /** Pre-formatted disk images; under WRENN_DIR like sandboxes/, so taking one is a rename. */
+    diskImage: (id: SandboxId) => diskFilesIn(sandboxDir(id)).image,
+    diskMount: (id: SandboxId) => diskFilesIn(sandboxDir(id)).mountDir,
+    upperDir: (id: SandboxId) => diskFilesIn(sandboxDir(id)).upperDir,
+    workDir: (id: SandboxId) => diskFilesIn(sandboxDir(id)).workDir,
+    /** Prepared disks; under WRENN_DIR like sandboxes/, so taking one is a rename. */
     diskPoolDir: join(root, "pool", "disks"),
-    diskPoolImage: (fileName: string) => join(root, "pool", "disks", fileName),
-    upperDir: (id: SandboxId) => join(sandboxDir(id), "disk", "upper"),
-    workDir: (id: SandboxId) => join(sandboxDir(id), "disk", "work"),
+    /** A prepared disk's dir: it holds the disk's files as a sandbox dir does (diskFilesIn). */
+    diskPoolEntry: (name: string) => join(root, "pool", "disks", name),
+    diskFilesIn,
     /** A sandbox's memory images; each pause writes a fresh one (`name`) beside the last. */
     checkpointDir: (id: SandboxId) => join(root, "snapshots", id),
     checkpointImageDir: (id: SandboxId, name: string) => join(root, "snapshots", id, name),

@@ -263,14 +263,19 @@ describe("disks", () => {
     await pool.release(id); // idempotent
   });
 
-  it("takes a default-size disk from the pool with a rename and a mount", async () => {
+  it("takes a default-size disk from the pool: a rename of its mounted dir", async () => {
     pool.refill();
     await pool.idle();
     expect(pool.readyCount()).toBeGreaterThanOrEqual(1);
+    const pooledMountIds = (await readMounts())
+      .filter((m) => m.mountPoint.startsWith(`${layout.diskPoolDir}/`))
+      .map((m) => m.mountId);
     const id = sandbox();
     const disk = await time("take(20480 MiB) from the pool", () =>
       pool.take(20_480, id, AbortSignal.timeout(30_000)),
     );
+    const mount = (await readMounts()).find((m) => m.mountPoint === disk.mountDir);
+    expect(pooledMountIds).toContain(mount?.mountId);
     expect(logLines.some((l) => l.msg === "disk taken" && (l as { pooled?: boolean }).pooled)).toBe(
       true,
     );

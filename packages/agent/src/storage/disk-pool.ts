@@ -1,17 +1,16 @@
-import { randomUUID } from "node:crypto";
-import { mkdir, readdir, rename, rm, rmdir, stat, statfs } from "node:fs/promises";
+import { mkdir, rm, rmdir, statfs } from "node:fs/promises";
 import { ConflictError, NotFoundError, type SandboxId, UnavailableError } from "@wrenn/shared";
 import type { Logger } from "pino";
 import type { Layout } from "../layout.js";
 import {
   checkDiskImage,
   checkDiskSize,
-  DISK_FORMAT,
   type DiskPaths,
   formatDiskImage,
   mountDiskImage,
   removeImage,
 } from "./disk.js";
+import { type Claim, createDiskPoolDir, type PooledDisk } from "./disk-pool-dir.js";
 import { isErrno, pathExists } from "./fs-util.js";
 import { isMounted, unmount } from "./mounts.js";
 
@@ -27,13 +26,12 @@ export interface DiskPoolDeps {
 
 /**
  * Each sandbox's writable layer lives on its own sparse ext4 image, loop-mounted, so a
- * sandbox that fills its disk gets ENOSPC and the host's filesystems do not notice. Images
- * of the default size are formatted ahead of time into the pool dir; taking one is a rename
- * into the sandbox dir (same filesystem) and a mount.
+ * sandbox that fills its disk gets ENOSPC and the host's filesystems do not notice. Disks
+ * of the default size are formatted and mounted ahead of time in the pool dir; taking one
+ * is a rename of its dir into place (same filesystem), where a mount took 10–20 ms.
  *
- * Pool images survive restarts and are adopted by the next pool; images still being
- * formatted are named with the formatting process's pid, so several processes can share
- * one pool dir (a rename claims an image atomically).
+ * Pooled disks stay mounted across restarts and are adopted by the next pool; several
+ * processes can share one pool dir (see createDiskPoolDir).
  */
 export function createDiskPool(deps: DiskPoolDeps) {
   const { layout, minFree } = deps;
@@ -43,8 +41,8 @@ export function createDiskPool(deps: DiskPoolDeps) {
   if (!Number.isInteger(minFree) || minFree < 0) {
     throw new Error(`minFree must be a non-negative integer: ${minFree}`);
   }
-  const readyName = new RegExp(`^${DISK_FORMAT}-${defaultSizeMiB}M-[0-9a-f-]{36}\\.img$`);
-  const ready: string[] = [];
+  const poolDir = createDiskPoolDir({ layout, log, sizeMiB: defaultSizeMiB });
+  const ready: PooledDisk[] = [];
   const stop = new AbortController();
   let adopted = false;
   let filling: Promise<void> | undefined;
@@ -56,16 +54,29 @@ export function createDiskPool(deps: DiskPoolDeps) {
     workDir: layout.workDir(id),
   });
 
-  /** A pooled image renamed to `image`, or false when the pool is empty. */
-  async function claimPooled(image: string): Promise<boolean> {
-    for (let pooled = ready.shift(); pooled !== undefined; pooled = ready.shift()) {
+  /**
+   * A pooled disk renamed into place as `sandboxDir`; false when none could be. Its happy
+   * path never yields to the event loop (see DiskPoolDir.claim).
+   */
+  async function takePooled(sandboxDir: string): Promise<boolean> {
+    for (let disk = ready.shift(); disk !== undefined; disk = ready.shift()) {
+      let claim: Claim;
       try {
-        await rename(pooled, image);
-        return true;
+        claim = poolDir.claim(disk, sandboxDir);
       } catch (error) {
-        // Another process sharing the pool dir claimed it first.
-        if (!isErrno(error, "ENOENT")) throw error;
+        ready.unshift(disk); // not renamed: still pooled
+        throw error;
       }
+      if (claim === "taken") return true;
+      if (claim === "busy") {
+        ready.unshift(disk);
+        return false;
+      }
+      if (claim === "unmounted") {
+        log.warn({ dir: disk.dir }, "pooled disk lost its mount, discarded");
+        await poolDir.discardFiles(layout.diskFilesIn(sandboxDir));
+      }
+      // "claimed": another process sharing the pool dir took it first.
     }
     return false;
   }
@@ -77,15 +88,20 @@ export function createDiskPool(deps: DiskPoolDeps) {
     checkDiskSize(sizeMiB);
     const started = performance.now();
     const paths = pathsOf(id);
-    await mkdir(layout.sandboxDir(id), { recursive: true, mode: 0o700 });
-    if (await pathExists(paths.image)) throw new ConflictError(`sandbox ${id} already has a disk`);
-    const pooled = sizeMiB === defaultSizeMiB && (await claimPooled(paths.image));
-    if (!pooled) await formatDiskImage({ image: paths.image, sizeMiB, log, signal });
-    try {
-      await mountDiskImage(paths, signal);
-    } catch (error) {
-      await discard(paths);
-      throw error;
+    // A sandbox dir holding anything (a disk already) is "busy" for a pooled disk.
+    const pooled = sizeMiB === defaultSizeMiB && (await takePooled(layout.sandboxDir(id)));
+    if (!pooled) {
+      await mkdir(layout.sandboxDir(id), { recursive: true, mode: 0o700 });
+      if (await pathExists(paths.image)) {
+        throw new ConflictError(`sandbox ${id} already has a disk`);
+      }
+      await formatDiskImage({ image: paths.image, sizeMiB, log, signal });
+      try {
+        await mountDiskImage(paths, signal);
+      } catch (error) {
+        await discard(paths);
+        throw error;
+      }
     }
     refill();
     const durationMs = Math.round(performance.now() - started);
@@ -148,7 +164,7 @@ export function createDiskPool(deps: DiskPoolDeps) {
     return { usedBytes: (fs.blocks - fs.bfree) * fs.bsize, totalBytes: fs.blocks * fs.bsize };
   }
 
-  /** Starts formatting images in the background until minFree are ready; idempotent. */
+  /** Starts preparing disks in the background until minFree are ready; idempotent. */
   function refill(): void {
     if (filling !== undefined || stop.signal.aborted) return;
     filling = fill(stop.signal)
@@ -163,46 +179,20 @@ export function createDiskPool(deps: DiskPoolDeps) {
   }
 
   async function fill(signal: AbortSignal): Promise<void> {
-    await mkdir(layout.diskPoolDir, { recursive: true, mode: 0o700 });
     if (!adopted) {
-      await adopt();
+      // Pooled disks are renamed into it: a missing parent would make every take "busy".
+      await mkdir(layout.sandboxesDir, { recursive: true, mode: 0o700 });
+      ready.push(...(await poolDir.adopt({ minFree, signal })));
       adopted = true;
     }
     while (ready.length < minFree) {
       signal.throwIfAborted();
       const started = performance.now();
-      const uuid = randomUUID();
-      const partial = layout.diskPoolImage(`partial-${process.pid}-${uuid}.img`);
-      const image = layout.diskPoolImage(`${DISK_FORMAT}-${defaultSizeMiB}M-${uuid}.img`);
-      await formatDiskImage({ image: partial, sizeMiB: defaultSizeMiB, log, signal });
-      try {
-        await rename(partial, image);
-      } catch (error) {
-        await removeImage(partial, log);
-        throw error;
-      }
-      ready.push(image);
+      const disk = await poolDir.create(signal);
+      ready.push(disk);
       const durationMs = Math.round(performance.now() - started);
-      log.debug({ image, durationMs, ready: ready.length }, "pooled disk formatted");
+      log.debug({ dir: disk.dir, durationMs, ready: ready.length }, "pooled disk prepared");
     }
-  }
-
-  /** Takes over the images a previous run left; drops partial and obsolete ones. */
-  async function adopt(): Promise<void> {
-    for (const name of (await readdir(layout.diskPoolDir)).sort()) {
-      const path = layout.diskPoolImage(name);
-      if (readyName.test(name)) {
-        const size = (await stat(path)).size;
-        if (size === defaultSizeMiB * 1024 * 1024) ready.push(path);
-        else await removeImage(path, log);
-      } else if (isAbandonedPartial(name) || /^ext4v\d+-\d+M-.*\.img$/.test(name)) {
-        // Partial: its formatter died. Otherwise another format version or default size.
-        await removeImage(path, log);
-      } else if (!/^partial-\d+-/.test(name)) {
-        log.warn({ path }, "unknown file in the disk pool dir, left alone");
-      }
-    }
-    if (ready.length > 0) log.info({ ready: ready.length }, "adopted pooled disks");
   }
 
   /** Resolves once no refill is running (a test or a shutdown waits on it). */
@@ -210,7 +200,7 @@ export function createDiskPool(deps: DiskPoolDeps) {
     await filling;
   }
 
-  /** Stops refilling and waits for it; ready images stay on disk for the next start. */
+  /** Stops refilling and waits for it; ready disks stay mounted for the next start. */
   async function close(): Promise<void> {
     stop.abort(new UnavailableError("the disk pool is shut down"));
     await filling;
@@ -230,20 +220,3 @@ export function createDiskPool(deps: DiskPoolDeps) {
 }
 
 export type DiskPool = ReturnType<typeof createDiskPool>;
-
-function isAbandonedPartial(name: string): boolean {
-  const pid = /^partial-(\d+)-/.exec(name)?.[1];
-  if (pid === undefined) return false;
-  // Ours before this process formatted anything: a previous process had the same pid.
-  return Number(pid) === process.pid || !isProcessAlive(Number(pid));
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return !isErrno(error, "ESRCH");
-  }
-}

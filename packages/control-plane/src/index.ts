@@ -14,6 +14,7 @@ import type { Config } from "./config.js";
 import { type Database, openDatabase } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import { createInProcessEventBus } from "./events/in-process-bus.js";
+import { createRedisEventBus } from "./events/redis-stream-bus.js";
 import type { ControlPlaneExtension, ExtensionContext } from "./extensions.js";
 import { type EmbeddedAgent, startEmbeddedAgent } from "./hosts/embedded-agent.js";
 import { createHostClients } from "./hosts/host-clients.js";
@@ -73,7 +74,16 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
   const secretBox = createSecretBox(encryptionKey);
 
   const db = await openDatabase(config.database, log.child({ component: "db" }));
-  const events = createInProcessEventBus(log.child({ component: "events" }));
+  const eventsLog = log.child({ component: "events" });
+  let events: EventBus;
+  try {
+    events = config.redisUrl
+      ? await createRedisEventBus(config.redisUrl, eventsLog)
+      : createInProcessEventBus(eventsLog);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
   const jobs = createJobTracker(log.child({ component: "jobs" }));
   const closers: (() => Promise<void>)[] = [];
   let embedded: EmbeddedAgent | null = null;

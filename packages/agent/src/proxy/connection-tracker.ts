@@ -15,7 +15,7 @@ export interface DrainResult {
 /**
  * Counts in-flight proxied connections per sandbox so pause can drain them: refuse new ones,
  * wait for the rest up to a grace period, then close what is left. `enable` lets traffic in again.
- * It also keeps each sandbox's idle keep-alive connections to its ports (`upstream`), which a
+ * It also keeps each sandbox's idle keep-alive connections to envd (`upstream`), which a
  * drain or forget closes with the rest: none may outlive the sandbox's slot, whose address the
  * next sandbox in that slot reuses.
  */
@@ -46,7 +46,7 @@ export class ConnectionTracker {
     };
   }
 
-  /** The sandbox's pool of connections to its ports: a request reuses one instead of a new TCP handshake. */
+  /** The sandbox's pool of connections to envd: a request reuses one instead of a new TCP handshake. */
   upstream(sandboxId: string): http.Agent {
     let agent = this.#upstream.get(sandboxId);
     if (!agent) {

@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { isSandboxId, type SandboxId } from "@wrenn/shared";
 import { createProxyServer } from "http-proxy-3";
 import type { Logger } from "pino";
+import { ENVD_PORT } from "../envd/envd-client.js";
 import type { SandboxTable } from "../manager/sandbox-table.js";
 import type { ConnectionTracker } from "./connection-tracker.js";
 
@@ -10,6 +11,7 @@ const PREFIX = "/proxy/";
 
 interface ProxyTarget {
   sandboxId: SandboxId;
+  port: number;
   origin: string;
   path: string;
 }
@@ -53,6 +55,7 @@ export function createPortProxy(deps: {
     }
     return {
       sandboxId: id,
+      port,
       origin: `http://${record.slot.sandboxAddress}:${port}`,
       path: `/${rest.join("/")}${query ? `?${query}` : ""}`,
     };
@@ -79,7 +82,10 @@ export function createPortProxy(deps: {
       proxy.web(req, res, {
         target: target.origin,
         changeOrigin: false,
-        agent: deps.tracker.upstream(target.sandboxId),
+        // Connections are kept only to envd, which never closes an idle one. A user's server may
+        // close its end at any time (Python's does after each request when the client sent
+        // `Connection: close`): a request sent on such a socket as it closes would fail.
+        ...(target.port === ENVD_PORT && { agent: deps.tracker.upstream(target.sandboxId) }),
       });
     },
 

@@ -89,7 +89,9 @@ export function createSandboxProxy(deps: {
   domain: string | null;
   log: Logger;
 }): SandboxProxy {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1024 });
+  // Idle sockets close after 60 s, before the host agent's 65 s keep-alive timeout closes them
+  // from its side, so a request is never sent on a socket the agent is closing.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1024, timeout: 60_000 });
   // No proxyTimeout: envd streams (commands, watches) stay open for as long as the caller wants.
   const proxy = createProxyServer({ xfwd: true, ws: true, agent });
   // Which sandbox a forwarded request is for, for the error path (a header would reach the app).

@@ -120,7 +120,7 @@ export function createAgent(config: AgentConfig, log: Logger) {
   // A 1 MiB stream buffer, as the control plane's proxy has: with Node's 16 KiB each 64 KiB
   // socket read of a proxied file overflows the response and waits for a drain.
   const server = http.createServer(
-    { requestTimeout: 0, keepAliveTimeout: 65_000, highWaterMark: 1024 * 1024 },
+    { requestTimeout: 0, keepAliveTimeout: 65_000 },
     (req, res) => {
       if (proxy.matches(req.url)) proxy.web(req, res);
       else rpc(req, res);

@@ -119,13 +119,10 @@ export function createAgent(config: AgentConfig, log: Logger) {
   });
   // A 1 MiB stream buffer, as the control plane's proxy has: with Node's 16 KiB each 64 KiB
   // socket read of a proxied file overflows the response and waits for a drain.
-  const server = http.createServer(
-    { requestTimeout: 0, keepAliveTimeout: 65_000 },
-    (req, res) => {
-      if (proxy.matches(req.url)) proxy.web(req, res);
-      else rpc(req, res);
-    },
-  );
+  const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
+    if (proxy.matches(req.url)) proxy.web(req, res);
+    else rpc(req, res);
+  });
   server.on("upgrade", (req, socket, head) => {
     if (proxy.matches(req.url)) proxy.upgrade(req, socket, head);
     else socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n");

@@ -45,6 +45,9 @@ function isFreePolicy(policy: NetworkPolicy): boolean {
   );
 }
 
+/** How long acquires must pause before the pool refills (see #scheduleRefillSoon). */
+const REFILL_DELAY_MS = 250;
+
 /** Leftovers are torn down this many at a time: each is a few processes. */
 const REAP_CONCURRENCY = 8;
 
@@ -77,6 +80,7 @@ export class SlotPool {
   readonly #leftovers = new Map<number, LeftoverSlot>();
   readonly #refillAbort = new AbortController();
   #refilling: Promise<void> | undefined;
+  #refillTimer: NodeJS.Timeout | undefined;
   #conntrack: Conntrack | undefined;
   #state: "new" | "ready" | "closed" = "new";
 
@@ -172,7 +176,7 @@ export class SlotPool {
       if (slot) await this.#teardown(slot, ownChainParts(slot.index));
       throw error;
     } finally {
-      this.#scheduleRefill();
+      this.#scheduleRefillSoon();
     }
     this.#applied.set(slot.index, normalized);
     this.#inUse.set(slot.index, slot);
@@ -217,6 +221,7 @@ export class SlotPool {
   /** Stops refilling and waits for it. Slots stay: running sandboxes survive an agent restart. */
   async shutdown(): Promise<void> {
     this.#state = "closed";
+    clearTimeout(this.#refillTimer);
     this.#refillAbort.abort(new UnavailableError("network slot pool is shutting down"));
     while (this.#refilling) await this.#refilling;
   }
@@ -330,6 +335,18 @@ export class SlotPool {
   async #teardownLeftover(leftover: LeftoverSlot): Promise<boolean> {
     this.#leftovers.delete(leftover.index);
     return this.#teardown(toPlainSlot(leftover), leftover.chain);
+  }
+
+  /**
+   * A burst of creates takes slot after slot: building new ones between them would compete with
+   * the next create for the CPU, so the refill starts once acquires pause for a moment.
+   */
+  #scheduleRefillSoon(): void {
+    clearTimeout(this.#refillTimer);
+    this.#refillTimer = setTimeout(() => {
+      this.#refillTimer = undefined;
+      this.#scheduleRefill();
+    }, REFILL_DELAY_MS);
   }
 
   #scheduleRefill(): void {

@@ -15,6 +15,8 @@ import { isErrno, pathExists } from "./fs-util.js";
 import { isMounted, unmount } from "./mounts.js";
 
 export const DEFAULT_DISK_MiB = 20_480;
+/** How long takes must pause before the pool refills (see refillSoon). */
+const REFILL_DELAY_MS = 250;
 
 export interface DiskPoolDeps {
   readonly layout: Layout;
@@ -103,7 +105,7 @@ export function createDiskPool(deps: DiskPoolDeps) {
         throw error;
       }
     }
-    refill();
+    refillSoon();
     const durationMs = Math.round(performance.now() - started);
     log.info({ sandboxId: id, sizeMiB, pooled, durationMs }, "disk taken");
     return paths;
@@ -165,6 +167,17 @@ export function createDiskPool(deps: DiskPoolDeps) {
   }
 
   /** Starts preparing disks in the background until minFree are ready; idempotent. */
+  // A burst of creates takes disk after disk: refilling between them would compete with the
+  // next create for the CPU, so the refill starts once takes pause for a moment.
+  let refillTimer: NodeJS.Timeout | undefined;
+  function refillSoon(): void {
+    clearTimeout(refillTimer);
+    refillTimer = setTimeout(() => {
+      refillTimer = undefined;
+      refill();
+    }, REFILL_DELAY_MS);
+  }
+
   function refill(): void {
     if (filling !== undefined || stop.signal.aborted) return;
     filling = fill(stop.signal)
@@ -197,11 +210,17 @@ export function createDiskPool(deps: DiskPoolDeps) {
 
   /** Resolves once no refill is running (a test or a shutdown waits on it). */
   async function idle(): Promise<void> {
+    if (refillTimer !== undefined) {
+      clearTimeout(refillTimer);
+      refillTimer = undefined;
+      refill();
+    }
     await filling;
   }
 
   /** Stops refilling and waits for it; ready disks stay mounted for the next start. */
   async function close(): Promise<void> {
+    clearTimeout(refillTimer);
     stop.abort(new UnavailableError("the disk pool is shut down"));
     await filling;
   }

@@ -98,10 +98,9 @@ export function terminalRoutes(deps: { sandboxes: SandboxService }): FastifyPlug
           const id = parseSandboxId(request.params.id);
           const { cols = 80, rows = 24, pid, user, cwd } = request.query;
           const controller = new AbortController();
-          // A client that leaves before the upgrade completes must not hold the stream open.
-          request.raw.once("close", () => {
-            if (!request.ws) controller.abort();
-          });
+          // The client's connection ending ends the relay, before the upgrade as after it: a
+          // client gone before the WebSocket opened must not hold the agent's stream open.
+          request.raw.socket.once("close", () => controller.abort());
           const terminal = await sandboxes.terminal(
             teamId,
             id,

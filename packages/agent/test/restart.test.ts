@@ -1,6 +1,14 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
+import type { SandboxId } from "@wrenn/shared";
 import { afterAll, describe, expect, it } from "vitest";
-import { type AgentClient, sh, startAgentProcess, TEST_TEAM } from "./helpers/agent.js";
+import {
+  type AgentClient,
+  sh,
+  startAgentInProcess,
+  startAgentProcess,
+  TEST_TEAM,
+} from "./helpers/agent.js";
 import { expectNoLeftovers } from "./helpers/leaks.js";
 import { testWrennDir } from "./helpers/wrenn-dir.js";
 
@@ -52,5 +60,28 @@ describe("the agent killed with SIGKILL and restarted", () => {
 
     await client.destroySandbox({ sandboxId: kept.sandboxId });
     expectNoLeftovers(kept.sandboxId);
+  });
+});
+
+describe("an agent restarted after a running sandbox lost its network", () => {
+  it("starts anyway and removes that sandbox, leaving nothing behind", async () => {
+    const first = await startAgentInProcess();
+    const { sandboxId } = (
+      await first.client.createSandbox({ teamId: TEST_TEAM, templateId: "base", memoryMib: 256 })
+    ).sandbox!;
+    const slot = first.agent.manager.get(sandboxId as SandboxId).slot!;
+    await first.agent.stop();
+    // Someone removed the slot's namespace and veth while the agent was down.
+    execFileSync("ip", ["netns", "delete", slot.netnsName]);
+    execFileSync("ip", ["link", "delete", slot.hostVeth], { stdio: "ignore" });
+
+    const second = await startAgentInProcess();
+    try {
+      expect(second.agent.manager.list().map((r) => r.id)).not.toContain(sandboxId);
+      await expect(second.client.getSandbox({ sandboxId })).rejects.toThrow(/not found/);
+      expectNoLeftovers(sandboxId);
+    } finally {
+      await second.agent.stop();
+    }
   });
 });

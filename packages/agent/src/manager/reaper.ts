@@ -10,10 +10,14 @@ export interface ReaperDeps {
   destroy(id: SandboxId): Promise<void>;
   /** Called for expired sandboxes with auto-pause. */
   pause(id: SandboxId): Promise<void>;
+  /** Destroys the sandbox if it is running but its init is gone; true when it did. */
+  destroyIfDead(id: SandboxId): Promise<boolean>;
 }
 
 /**
- * Ends sandboxes whose end time passed: killed, or paused when created with auto-pause.
+ * Ends sandboxes whose end time passed: killed, or paused when created with auto-pause; and
+ * destroys what is left of a running sandbox whose init died (OOM-killed, crashed), which would
+ * otherwise stay "running" while every call to it fails.
  * `tick()` does one pass (tests drive it with an injected clock); `start()` runs it periodically.
  */
 export function createReaper(deps: ReaperDeps, intervalMs = 1000) {
@@ -21,6 +25,16 @@ export function createReaper(deps: ReaperDeps, intervalMs = 1000) {
   let running: Promise<void> | undefined;
 
   async function tick(): Promise<void> {
+    for (const record of deps.table.list()) {
+      if (record.status !== "running") continue;
+      try {
+        if (await deps.destroyIfDead(record.id)) {
+          deps.log.warn({ sandboxId: record.id }, "sandbox's init died; destroyed what was left");
+        }
+      } catch (error) {
+        deps.log.error({ err: error, sandboxId: record.id }, "destroying a dead sandbox failed");
+      }
+    }
     const now = deps.now().getTime();
     const expired = deps.table
       .list()

@@ -37,7 +37,20 @@ export async function recoverSandboxes(deps: ManagerDeps): Promise<RecoveryRepor
     ) {
       if (container.status === "paused") await deps.runtime.unpause(record.id);
       const interrupted = record.status !== "running";
-      record.slot = await deps.slots.adopt(record.slot.index, record.network);
+      try {
+        record.slot = await deps.slots.adopt(record.slot.index, record.network);
+      } catch (error) {
+        // Its network is gone (a half-finished destroy, a host cleanup): it can never be
+        // reached again, and one such sandbox must not stop the agent from starting.
+        deps.log.warn(
+          { err: error, sandboxId: record.id },
+          "cannot adopt a sandbox's slot; removing it",
+        );
+        // Its slot was never adopted: what is left of it goes with the unadopted leftovers.
+        await cleanup(deps, record.id, { ...record, slot: undefined });
+        report.cleaned.push(record.id);
+        continue;
+      }
       record.status = "running";
       record.pid = container.pid;
       record.checkpoint = undefined;

@@ -8,6 +8,7 @@ import { type CreateSandboxInput, createSandboxCreator } from "./create.js";
 import type { ManagerDeps } from "./deps.js";
 import { createSandboxDestroyer } from "./destroy.js";
 import { createSandboxPauser, DEFAULT_DRAIN_GRACE_MS, type PauseOptions } from "./pause.js";
+import { isProcessAlive } from "./process-alive.js";
 import { createReaper } from "./reaper.js";
 import { recoverSandboxes } from "./recover.js";
 import { createSandboxResumer, type ResumeOptions } from "./resume.js";
@@ -34,6 +35,20 @@ export function createSandboxManager(deps: SandboxManagerDeps) {
       deps.sampler.forget(id);
       deps.clients.forget(id);
     }
+  }
+
+  /**
+   * Checked under the sandbox's lock, so a pause or resume under way (whose pid changes as it
+   * goes) is never mistaken for a death.
+   */
+  async function destroyIfDead(id: SandboxId): Promise<boolean> {
+    const dead = await deps.lock.run(id, async () => {
+      const record = deps.table.find(id);
+      if (record?.status !== "running" || record.pid === undefined) return false;
+      return !(await isProcessAlive(record.pid));
+    });
+    if (dead) await destroy(id);
+    return dead;
   }
 
   async function setTimeout(id: SandboxId, timeoutSeconds: number): Promise<SandboxRecord> {
@@ -98,6 +113,7 @@ export function createSandboxManager(deps: SandboxManagerDeps) {
     now: deps.now,
     destroy,
     pause: autoPause,
+    destroyIfDead,
   });
 
   return {

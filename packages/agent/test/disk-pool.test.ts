@@ -12,6 +12,7 @@ import { createLayout, type Layout } from "../src/layout.js";
 import { formatDiskImage, mountDiskImage } from "../src/storage/disk.js";
 import { createDiskPool, type DiskPool } from "../src/storage/disk-pool.js";
 import { isMounted, readMounts, unmount } from "../src/storage/mounts.js";
+import { loopBackingFiles } from "./helpers/leaks.js";
 
 const SIZE_MiB = 64;
 const logLines: { level: number; msg: string }[] = [];
@@ -210,17 +211,3 @@ describe("disk pool", () => {
     await pool.release(id);
   });
 });
-
-async function loopBackingFiles(): Promise<string[]> {
-  const files: string[] = [];
-  for (const name of await readdir("/sys/block")) {
-    if (!name.startsWith("loop")) continue;
-    try {
-      files.push((await readFile(`/sys/block/${name}/loop/backing_file`, "utf8")).trim());
-    } catch (error) {
-      // An unbound loop device has no backing_file.
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  }
-  return files;
-}

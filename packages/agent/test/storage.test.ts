@@ -35,6 +35,7 @@ import { createDiskPool, type DiskPool } from "../src/storage/disk-pool.js";
 import { isMounted, readMounts, unmount } from "../src/storage/mounts.js";
 import { mountRootfs, unmountRootfs } from "../src/storage/overlay.js";
 import { createTemplateStore, TemplateNotFoundError } from "../src/storage/templates.js";
+import { loopBackingFiles } from "./helpers/leaks.js";
 import { testWrennDir } from "./helpers/wrenn-dir.js";
 
 const MIB = 1024 * 1024;
@@ -402,18 +403,4 @@ async function fill(path: string, maxMiB: number): Promise<unknown> {
   } finally {
     await file.close();
   }
-}
-
-async function loopBackingFiles(): Promise<string[]> {
-  const files: string[] = [];
-  for (const name of await readdir("/sys/block")) {
-    if (!name.startsWith("loop")) continue;
-    try {
-      files.push((await readFile(`/sys/block/${name}/loop/backing_file`, "utf8")).trim());
-    } catch (error) {
-      // An unbound loop device has no backing_file.
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  }
-  return files;
 }

@@ -50,9 +50,9 @@ export class ConnectionTracker {
   upstream(sandboxId: string): http.Agent {
     let agent = this.#upstream.get(sandboxId);
     if (!agent) {
-      // Idle sockets close after 4 s, before common servers' own 5 s keep-alive timeout ends
-      // them, so a request is rarely sent on a socket the server is closing.
-      agent = new http.Agent({ keepAlive: true, maxFreeSockets: 16, timeout: 4_000 });
+      // Idle sockets close after 60 s, well before envd's own 640 s keep-alive timeout, so a
+      // request is never sent on a socket envd is closing.
+      agent = new http.Agent({ keepAlive: true, maxFreeSockets: 16, timeout: 60_000 });
       this.#upstream.set(sandboxId, agent);
     }
     return agent;

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { testWrennDir } from "./wrenn-dir.js";
 
 /** Everything of one sandbox that could outlive it on the host; all empty once it is destroyed. */
@@ -49,4 +50,19 @@ export function slotResources(): { netns: string[]; veths: string[] } {
     .map((line) => line.split(":")[1]?.trim().split("@")[0] ?? "")
     .filter((name) => /^wrn\d+$/.test(name));
   return { netns, veths };
+}
+
+/** The files behind the host's bound loop devices (a disk image still attached shows here). */
+export async function loopBackingFiles(): Promise<string[]> {
+  const files: string[] = [];
+  for (const name of await readdir("/sys/block")) {
+    if (!name.startsWith("loop")) continue;
+    try {
+      files.push((await readFile(`/sys/block/${name}/loop/backing_file`, "utf8")).trim());
+    } catch (error) {
+      // An unbound loop device has no backing_file.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+  return files;
 }

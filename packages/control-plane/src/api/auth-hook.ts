@@ -36,7 +36,7 @@ export const SECURITY: Record<AuthMode, Record<string, string[]>[]> = {
 };
 
 /** The WebSocket subprotocol that carries a credential: `wrenn.auth.<JWT or API key>`. */
-export const WS_AUTH_PROTOCOL_PREFIX = "wrenn.auth.";
+const WS_AUTH_PROTOCOL_PREFIX = "wrenn.auth.";
 
 /**
  * Browsers cannot set headers on a WebSocket, so a WebSocket upgrade may carry its credential

@@ -11,7 +11,7 @@ const STREAM_MAX_LENGTH = 100_000;
 const READ_BLOCK_MS = 5_000;
 
 /** An entry's event, or null for a kind this version does not know (a newer replica's). */
-export function decodeEvent(text: string): WrennEvent | null {
+function decodeEvent(text: string): WrennEvent | null {
   const value = JSON.parse(text) as { type?: unknown; at?: unknown };
   if (value.type !== "sandbox.state" || typeof value.at !== "string") return null;
   return { ...(value as unknown as SandboxStateEvent), at: new Date(value.at) };

@@ -20,7 +20,7 @@ or curl with <code>X-API-Key</code>.</p>
 `;
 
 /** The built @wrenn/dashboard beside this package, when there is one. */
-export function defaultDashboardDir(): string | null {
+function defaultDashboardDir(): string | null {
   try {
     const require = createRequire(import.meta.url);
     return join(dirname(require.resolve("@wrenn/dashboard/package.json")), "dist");

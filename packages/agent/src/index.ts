@@ -117,8 +117,6 @@ export function createAgent(config: AgentConfig, log: Logger) {
       );
     },
   });
-  // A 1 MiB stream buffer, as the control plane's proxy has: with Node's 16 KiB each 64 KiB
-  // socket read of a proxied file overflows the response and waits for a drain.
   const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
     if (proxy.matches(req.url)) proxy.web(req, res);
     else rpc(req, res);
@@ -132,6 +130,11 @@ export function createAgent(config: AgentConfig, log: Logger) {
     manager,
     layout,
     templates,
+    /**
+     * The port proxy for a caller in this process (single-host mode), whose sandbox traffic then
+     * skips a loopback HTTP hop: `req.url` is `/proxy/{sandboxId}/{port}/…`, as over HTTP.
+     */
+    portProxy: { web: proxy.web, upgrade: proxy.upgrade },
     /** Network slots and disk images prepared ahead and ready now (a benchmark waits for them). */
     warm: () => ({ slots: pool.stats().free, disks: disks.readyCount() }),
     async start(): Promise<{ host: string; port: number }> {

@@ -168,6 +168,10 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       log: log.child({ component: "proxy" }),
       autoResume: (sandbox) =>
         services.sandboxes.resumeForTraffic(sandbox, AbortSignal.timeout(AUTO_RESUME_WAIT_MS)),
+      inProcessAgent: embedded && {
+        origin: `http://${embedded.host.address}`,
+        ...embedded.portProxy,
+      },
     });
     proxy = sandboxProxy;
     const apiUpgrades = new EventEmitter();

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createAgent, loadAgentConfig } from "@wrenn/agent";
+import { type Agent, createAgent, loadAgentConfig } from "@wrenn/agent";
 import { type HostId, hostIds, newUuid } from "@wrenn/shared";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
@@ -8,6 +8,8 @@ import type { Host, HostQueries } from "../db/queries/hosts.js";
 
 export interface EmbeddedAgent {
   readonly host: Host;
+  /** The agent's port proxy, called in-process by the sandbox proxy for this host's sandboxes. */
+  readonly portProxy: Agent["portProxy"];
   /** Stops the agent's server and background work; its sandboxes keep running. */
   stop(): Promise<void>;
 }
@@ -67,6 +69,7 @@ export async function startEmbeddedAgent(deps: {
     log.info({ hostId, address: host.address }, "embedded host agent registered");
     return {
       host,
+      portProxy: agent.portProxy,
       async stop() {
         // Off the scheduler's list first, so nothing new is placed on an agent going away.
         await deps.hosts.transition(hostId, { from: ["online", "draining"], to: "unreachable" });

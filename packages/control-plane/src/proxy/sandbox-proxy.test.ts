@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { newSandboxId, type SandboxId } from "@wrenn/shared";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +17,9 @@ import { sandboxProxyServerFactory } from "./server-factory.js";
 
 const OPEN = newSandboxId();
 const GUARDED = newSandboxId();
+const LOCAL = newSandboxId();
 const TRAFFIC_TOKEN = "traffic-secret";
+const IN_PROCESS_ORIGIN = "http://127.0.0.1:1";
 
 let agent: http.Server;
 let front: http.Server;
@@ -29,45 +32,56 @@ function listen(server: http.Server): Promise<number> {
   });
 }
 
-beforeAll(async () => {
-  agent = http.createServer((req, res) => {
-    if (req.url?.includes("/stream")) {
-      // Two chunks with a gap: the client must see the first before the second exists.
-      res.writeHead(200, { "content-type": "text/plain" });
-      res.write("first\n");
-      setTimeout(() => res.end("second\n"), 300);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(
-        JSON.stringify({
-          url: req.url,
-          host: req.headers.host,
-          traffic: req.headers["e2b-traffic-access-token"] ?? null,
-          bytes: Buffer.concat(chunks).length,
-        }),
+/** What a host agent's port proxy does, reporting what it received and how it was reached. */
+function standInAgent(via: string) {
+  return {
+    web(req: http.IncomingMessage, res: http.ServerResponse): void {
+      if (req.url?.includes("/stream")) {
+        // Two chunks with a gap: the client must see the first before the second exists.
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.write("first\n");
+        setTimeout(() => res.end("second\n"), 300);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({
+            via,
+            url: req.url,
+            host: req.headers.host,
+            traffic: req.headers["e2b-traffic-access-token"] ?? null,
+            bytes: Buffer.concat(chunks).length,
+          }),
+        );
+      });
+    },
+    upgrade(req: http.IncomingMessage, socket: Duplex): void {
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n`,
       );
-    });
-  });
-  agent.on("upgrade", (req, socket) => {
-    socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n`,
-    );
-    socket.write(`x-url: ${req.url}\r\n\r\n`);
-    socket.pipe(socket);
-  });
+      socket.write(`x-url: ${req.url}\r\nx-via: ${via}\r\n\r\n`);
+      socket.pipe(socket);
+    },
+  };
+}
+
+beforeAll(async () => {
+  const overHttp = standInAgent("http");
+  agent = http.createServer(overHttp.web);
+  agent.on("upgrade", overHttp.upgrade);
   const agentPort = await listen(agent);
-  const route = (id: SandboxId, trafficTokenHash: string | null): SandboxRoute => ({
-    sandboxId: id,
-    agentOrigin: `http://127.0.0.1:${agentPort}`,
-    trafficTokenHash,
-  });
+  const route = (
+    id: SandboxId,
+    trafficTokenHash: string | null,
+    agentOrigin = `http://127.0.0.1:${agentPort}`,
+  ): SandboxRoute => ({ sandboxId: id, agentOrigin, trafficTokenHash });
   const routes: RouteCache = {
     find: async (id) => {
       if (id === OPEN) return route(OPEN, null);
+      if (id === LOCAL) return route(LOCAL, null, IN_PROCESS_ORIGIN);
       if (id === GUARDED) {
         return route(GUARDED, createHash("sha256").update(TRAFFIC_TOKEN).digest("hex"));
       }
@@ -75,7 +89,13 @@ beforeAll(async () => {
     },
     close: () => {},
   };
-  proxy = createSandboxProxy({ routes, domain: null, log: pino({ level: "silent" }) });
+  proxy = createSandboxProxy({
+    routes,
+    domain: null,
+    log: pino({ level: "silent" }),
+    // Nothing listens on its origin: only a direct call can answer for it.
+    inProcessAgent: { origin: IN_PROCESS_ORIGIN, ...standInAgent("in-process") },
+  });
   front = sandboxProxyServerFactory(proxy, new EventEmitter())((_req, res) => {
     res.end("api");
   }, {}) as http.Server;
@@ -115,6 +135,27 @@ const byHeaders = (id: string, port: string) => ({
   "e2b-sandbox-id": id,
   "e2b-sandbox-port": port,
 });
+
+/** A WebSocket-style upgrade to port 3000 of the sandbox, then one echoed write. */
+async function upgradeAndEcho(id: SandboxId) {
+  const req = http.request({
+    host: "127.0.0.1",
+    port: frontPort,
+    path: "/ws",
+    headers: { host: `3000-${id}.localhost`, connection: "upgrade", upgrade: "websocket" },
+  });
+  const [res, socket] = await new Promise<[http.IncomingMessage, Socket]>((resolve, reject) => {
+    req.on("upgrade", (r, s) => resolve([r, s]));
+    req.on("error", reject);
+    req.end();
+  });
+  socket.write("ping");
+  const echoed = await new Promise<string>((resolve) =>
+    socket.once("data", (d) => resolve(String(d))),
+  );
+  socket.destroy();
+  return { res, echoed };
+}
 
 describe("sandbox proxy", () => {
   it("routes {port}-{id}.localhost to the agent's /proxy/{id}/{port}/…, Host kept", async () => {
@@ -170,26 +211,29 @@ describe("sandbox proxy", () => {
   });
 
   it("tunnels upgrades (WebSocket) to the agent", async () => {
-    const req = http.request({
-      host: "127.0.0.1",
-      port: frontPort,
-      path: "/ws",
-      headers: { host: `3000-${OPEN}.localhost`, connection: "upgrade", upgrade: "websocket" },
-    });
-    const [res, socket] = await new Promise<[http.IncomingMessage, import("node:net").Socket]>(
-      (resolve, reject) => {
-        req.on("upgrade", (r, s) => resolve([r, s]));
-        req.on("error", reject);
-        req.end();
-      },
-    );
+    const { res, echoed } = await upgradeAndEcho(OPEN);
     expect(res.headers["x-url"]).toBe(`/proxy/${OPEN}/3000/ws`);
-    socket.write("ping");
-    const echoed = await new Promise<string>((resolve) =>
-      socket.once("data", (d) => resolve(String(d))),
-    );
+    expect(res.headers["x-via"]).toBe("http");
     expect(echoed).toBe("ping");
-    socket.destroy();
+  });
+
+  it("hands the in-process agent's sandboxes to it directly, requests and upgrades", async () => {
+    const body = Buffer.alloc(1024 * 1024, 7);
+    const res = await request("/files?path=/x", byHeaders(LOCAL, "49983"), body);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({
+      via: "in-process",
+      url: `/proxy/${LOCAL}/49983/files?path=/x`,
+      host: "localhost:8080",
+      traffic: null,
+      bytes: body.length,
+    });
+    const streamed = await request("/stream", byHeaders(LOCAL, "3000"));
+    expect(streamed.chunks).toEqual(["first\n", "second\n"]);
+    const upgraded = await upgradeAndEcho(LOCAL);
+    expect(upgraded.res.headers["x-url"]).toBe(`/proxy/${LOCAL}/3000/ws`);
+    expect(upgraded.res.headers["x-via"]).toBe("in-process");
+    expect(upgraded.echoed).toBe("ping");
   });
 
   it("refuses an upgrade for an unknown sandbox with the 502 body", async () => {

@@ -10,14 +10,14 @@ import { fileURLToPath } from "node:url";
 import { createEnvdClient } from "@wrenn/agent/internals";
 import { type AgentClient, agentClient } from "@wrenn/agent/testing";
 import { Sandbox } from "e2b";
-import { mibPerS, percentile, report, round, timeMs } from "./stats.js";
+import { exposeGc, mibPerS, percentile, report, round, timeMs } from "./stats.js";
 
 const CREATES = 20;
 const WARMUP_CREATES = 2;
 const EXEC_RUNS = 200;
 const EXEC_WARMUP = 20;
 const FILE_BYTES = 100 * 1024 * 1024;
-const FILE_ROUNDS = 3;
+const FILE_ROUNDS = 6;
 const BENCH_TEAM = "be7c4be7-0000-4000-8000-000000000001";
 
 /** Undo steps, run in reverse on the way out, whether the run succeeded or failed. */
@@ -160,31 +160,43 @@ async function benchExec(proxied: Sandbox, direct: Sandbox) {
 }
 
 async function benchFiles(proxied: Sandbox, direct: Sandbox) {
-  const data = randomBytes(FILE_BYTES);
-  const blob = new Blob([data]);
-  const times = { upProxy: [] as number[], upDirect: [] as number[] };
+  // Each transfer starts on a clean client heap: a 100 MB upload leaves garbage that would
+  // otherwise be collected during whichever transfer comes next.
+  const gc = exposeGc();
+  const blob = new Blob([randomBytes(FILE_BYTES)]);
+  const path = "/tmp/bench.bin";
+  const up = { proxy: [] as number[], direct: [] as number[] };
   const down = { proxy: [] as number[], direct: [] as number[] };
-  // Round 0 warms the page cache and TCP buffers and is not counted.
-  for (let round = 0; round <= FILE_ROUNDS; round++) {
-    for (const [sandbox, up, dn] of [
-      [proxied, times.upProxy, down.proxy],
-      [direct, times.upDirect, down.direct],
-    ] as const) {
-      const path = `/tmp/bench-${round}.bin`;
-      const u = await timeMs(() => sandbox.files.write(path, blob));
-      const d = await timeMs(async () => {
-        const stream = await sandbox.files.read(path, { format: "stream" });
-        let bytes = 0;
-        for await (const chunk of stream) bytes += chunk.length;
-        if (bytes !== FILE_BYTES) throw new Error(`read ${bytes} bytes of ${FILE_BYTES}`);
-      });
-      await sandbox.commands.run(`rm -f ${path}`);
-      if (round === 0) continue;
-      up.push(u);
-      dn.push(d);
+  const ways = [
+    [proxied, up.proxy, down.proxy],
+    [direct, up.direct, down.direct],
+  ] as const;
+  // Uploads first, then downloads of the last one, so each direction is timed in steady state.
+  // Round 0 warms the page cache and TCP buffers and is not counted; the order alternates, so
+  // neither way always runs first.
+  for (const direction of ["up", "down"] as const) {
+    for (let round = 0; round <= FILE_ROUNDS; round++) {
+      for (const [sandbox, ups, downs] of round % 2 === 0 ? ways : [...ways].reverse()) {
+        gc();
+        if (direction === "up") {
+          const ms = await timeMs(() => sandbox.files.write(path, blob));
+          // Its writeback to the sandbox's disk would otherwise run during the next transfer.
+          await sandbox.commands.run("sync");
+          if (round > 0) ups.push(ms);
+          continue;
+        }
+        const ms = await timeMs(async () => {
+          const stream = await sandbox.files.read(path, { format: "stream" });
+          let bytes = 0;
+          for await (const chunk of stream) bytes += chunk.length;
+          if (bytes !== FILE_BYTES) throw new Error(`read ${bytes} bytes of ${FILE_BYTES}`);
+        });
+        if (round > 0) downs.push(ms);
+      }
     }
   }
-  return { ...times, downProxy: down.proxy, downDirect: down.direct };
+  await proxied.commands.run(`rm -f ${path}`);
+  return { upProxy: up.proxy, upDirect: up.direct, downProxy: down.proxy, downDirect: down.direct };
 }
 
 async function main(): Promise<void> {

@@ -114,8 +114,11 @@ export async function waitForState(
   const { teamId, id, states, signal } = request;
   let changed = false;
   let wake: (() => void) | null = null;
+  // Steps on the way (pending → starting) need no read: each is a query on the one connection
+  // PGlite has, while the operation this waits for is busy with the database too.
+  const settles = (to: SandboxState) => states.includes(to) || to === "stopped" || to === "error";
   const unsubscribe = deps.events.subscribe("sandbox.state", (event) => {
-    if (event.sandboxId !== id) return;
+    if (event.sandboxId !== id || !settles(event.to)) return;
     changed = true;
     wake?.();
   });

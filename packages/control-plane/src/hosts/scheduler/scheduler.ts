@@ -48,10 +48,12 @@ export function createScheduler(deps: {
   let picks = 0;
   return {
     async pick() {
-      const [hosts, load] = await Promise.all([
-        deps.hosts.list(["online"]),
-        deps.sandboxes.countByHost(PLACED_STATES),
-      ]);
+      const hosts = await deps.hosts.list(["online"]);
+      // One host (single-host mode) is the pick whatever its load: no count to make.
+      const load =
+        hosts.length > 1
+          ? await deps.sandboxes.countByHost(PLACED_STATES)
+          : new Map<HostId, number>();
       const host = chooseHost(hosts, load, picks++);
       if (!host) {
         throw new UnavailableError(

@@ -20,9 +20,15 @@ export function createDbRouteSource(
   },
   autoResume?: AutoResume,
 ): RouteSource {
-  return async (id) => {
+  return async (id, purpose) => {
     let sandbox = await queries.sandboxes.get(id);
-    if (autoResume && sandbox?.autoResume && ["paused", "resuming"].includes(sandbox.state)) {
+    const waiting = purpose === "traffic";
+    if (
+      autoResume &&
+      waiting &&
+      sandbox?.autoResume &&
+      ["paused", "resuming"].includes(sandbox.state)
+    ) {
       sandbox = await autoResume(sandbox);
     }
     if (sandbox?.state !== "running" || !sandbox.hostId) return null;

@@ -8,12 +8,14 @@ function setup() {
   const id = newSandboxId();
   const route: SandboxRoute = { sandboxId: id, agentOrigin: "http://a:1", trafficTokenHash: null };
   const lookups: SandboxId[] = [];
+  const purposes: string[] = [];
   let answer: SandboxRoute | null = route;
   let clock = 0;
   const events = createInProcessEventBus(pino({ level: "silent" }));
   const cache = createRouteCache({
-    source: async (sandboxId) => {
+    source: async (sandboxId, purpose) => {
       lookups.push(sandboxId);
+      purposes.push(purpose);
       return answer;
     },
     events,
@@ -24,6 +26,7 @@ function setup() {
     id,
     route,
     lookups,
+    purposes,
     cache,
     events,
     setAnswer: (value: SandboxRoute | null) => {
@@ -72,6 +75,24 @@ describe("route cache", () => {
     expect(await t.cache.find(t.id)).toBe(null);
     t.setAnswer(t.route);
     expect(await t.cache.find(t.id)).toEqual(t.route);
+    await t.events.close();
+  });
+
+  it("looks a sandbox up as it starts running, so its first call is served from memory", async () => {
+    const t = setup();
+    await t.stateChange("running");
+    await expect.poll(() => t.purposes).toEqual(["prefetch"]);
+    expect(await t.cache.find(t.id)).toEqual(t.route);
+    expect(t.purposes).toEqual(["prefetch"]);
+    // Other states are not looked up: nothing could be routed to them.
+    await t.stateChange("paused");
+    await expect
+      .poll(async () => {
+        await t.cache.find(t.id);
+        return t.purposes.at(-1);
+      })
+      .toBe("traffic");
+    expect(t.purposes.filter((p) => p === "prefetch")).toHaveLength(1);
     await t.events.close();
   });
 

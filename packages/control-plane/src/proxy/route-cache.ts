@@ -10,8 +10,14 @@ export interface SandboxRoute {
   readonly trafficTokenHash: string | null;
 }
 
-/** Null for anything that cannot take traffic now: unknown, another state, or no host. */
-export type RouteSource = (id: SandboxId) => Promise<SandboxRoute | null>;
+/**
+ * Null for anything that cannot take traffic now: unknown, another state, or no host.
+ * `prefetch` is a lookup nobody's traffic is waiting for, which must not wake a sandbox.
+ */
+export type RouteSource = (
+  id: SandboxId,
+  purpose: "traffic" | "prefetch",
+) => Promise<SandboxRoute | null>;
 
 export interface RouteCache {
   find(id: string): Promise<SandboxRoute | null>;
@@ -24,7 +30,9 @@ export interface RouteCache {
  * and dropped at once when the sandbox changes state (pause, kill), so a stale entry lives only
  * as long as the event takes to arrive; the agent refuses traffic to a sandbox it no longer runs
  * in the meantime. Misses are not cached: a sandbox that is about to run must be found as soon
- * as its create or resume answered, whichever subscriber the bus serves first.
+ * as its create or resume answered, whichever subscriber the bus serves first. A sandbox that
+ * starts running is looked up at once, so the first call after a create or resume (the SDK
+ * makes one right away) finds its route in memory.
  */
 export function createRouteCache(deps: {
   source: RouteSource;
@@ -40,7 +48,25 @@ export function createRouteCache(deps: {
   const unsubscribe = deps.events.subscribe("sandbox.state", (event) => {
     generation += 1;
     entries.delete(event.sandboxId);
+    // After the event's other subscribers have started their reads (the create or resume call
+    // waiting for this very event answers after its own). Best effort: a failed prefetch
+    // leaves a miss, which the next find looks up again.
+    if (event.to === "running") {
+      setImmediate(() => lookup(event.sandboxId, "prefetch").catch(() => {}));
+    }
   });
+
+  async function lookup(
+    id: SandboxId,
+    purpose: "traffic" | "prefetch",
+  ): Promise<SandboxRoute | null> {
+    const at = now();
+    const seen = generation;
+    const route = await deps.source(id, purpose);
+    sweep(at);
+    if (route && seen === generation) entries.set(id, { route, expiresAt: at + deps.ttlMs });
+    return route;
+  }
 
   // Expired entries of sandboxes nobody calls any more; at most once per TTL, so O(1) amortised.
   function sweep(at: number): void {
@@ -53,14 +79,9 @@ export function createRouteCache(deps: {
     async find(raw) {
       // A malformed id names no sandbox: the same answer as an unknown one, no database trip.
       if (!isSandboxId(raw)) return null;
-      const at = now();
       const cached = entries.get(raw);
-      if (cached && cached.expiresAt > at) return cached.route;
-      const seen = generation;
-      const route = await deps.source(raw);
-      sweep(at);
-      if (route && seen === generation) entries.set(raw, { route, expiresAt: at + deps.ttlMs });
-      return route;
+      if (cached && cached.expiresAt > now()) return cached.route;
+      return lookup(raw, "traffic");
     },
     close: unsubscribe,
   };

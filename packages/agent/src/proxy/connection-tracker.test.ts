@@ -53,4 +53,18 @@ describe("ConnectionTracker", () => {
     tracker.enable("a");
     expect(tracker.admit("a", fakeConnection())).toBeTypeOf("function");
   });
+
+  it("keeps one envd pool per sandbox, replaced when its address changes and closed by a drain", async () => {
+    const tracker = new ConnectionTracker();
+    const pool = tracker.upstream("a", "http://10.11.0.2:49983");
+    expect(tracker.upstream("a", "http://10.11.0.2:49983")).toBe(pool);
+    const moved = tracker.upstream("a", "http://10.11.0.6:49983");
+    expect(moved).not.toBe(pool);
+    expect(pool.destroyed).toBe(true);
+    await tracker.drain("a", 10);
+    expect(moved.destroyed).toBe(true);
+    const other = tracker.upstream("b", "http://10.11.0.3:49983");
+    tracker.forget("b");
+    expect(other.destroyed).toBe(true);
+  });
 });

@@ -1,4 +1,4 @@
-import http from "node:http";
+import { Pool } from "undici";
 
 /** Something the tracker can end by force: a proxied request's socket, a WebSocket. */
 export interface Closable {
@@ -15,13 +15,13 @@ export interface DrainResult {
 /**
  * Counts in-flight proxied connections per sandbox so pause can drain them: refuse new ones,
  * wait for the rest up to a grace period, then close what is left. `enable` lets traffic in again.
- * It also keeps each sandbox's idle keep-alive connections to envd (`upstream`), which a
+ * It also keeps each sandbox's keep-alive connections to envd (`upstream`), which a
  * drain or forget closes with the rest: none may outlive the sandbox's slot, whose address the
  * next sandbox in that slot reuses.
  */
 export class ConnectionTracker {
   readonly #open = new Map<string, Set<Closable>>();
-  readonly #upstream = new Map<string, http.Agent>();
+  readonly #upstream = new Map<string, { origin: string; pool: Pool }>();
   readonly #draining = new Set<string>();
   readonly #waiters = new Map<string, Set<() => void>>();
 
@@ -46,21 +46,32 @@ export class ConnectionTracker {
     };
   }
 
-  /** The sandbox's pool of connections to envd: a request reuses one instead of a new TCP handshake. */
-  upstream(sandboxId: string): http.Agent {
-    let agent = this.#upstream.get(sandboxId);
-    if (!agent) {
+  /**
+   * The sandbox's pool of connections to its envd at `origin`: a request reuses one instead of
+   * a new TCP handshake.
+   */
+  upstream(sandboxId: string, origin: string): Pool {
+    const kept = this.#upstream.get(sandboxId);
+    if (kept?.origin === origin) return kept.pool;
+    if (kept) this.#closeUpstream(sandboxId); // moved to another slot
+    const pool = new Pool(origin, {
       // Idle sockets close after 60 s, well before envd's own 640 s keep-alive timeout, so a
       // request is never sent on a socket envd is closing.
-      agent = new http.Agent({ keepAlive: true, maxFreeSockets: 16, timeout: 60_000 });
-      this.#upstream.set(sandboxId, agent);
-    }
-    return agent;
+      keepAliveTimeout: 60_000,
+      keepAliveMaxTimeout: 60_000,
+      // No deadlines: a command's stream lasts as long as the caller wants, silent or not.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.#upstream.set(sandboxId, { origin, pool });
+    return pool;
   }
 
   #closeUpstream(sandboxId: string): void {
-    this.#upstream.get(sandboxId)?.destroy();
+    const kept = this.#upstream.get(sandboxId);
     this.#upstream.delete(sandboxId);
+    // Ends requests still in flight too; their callers see the cut connection.
+    kept?.pool.destroy().catch(() => {});
   }
 
   inFlight(sandboxId: string): number {

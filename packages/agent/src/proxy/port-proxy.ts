@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { ENVD_PORT } from "../envd/envd-client.js";
 import type { SandboxTable } from "../manager/sandbox-table.js";
 import type { ConnectionTracker } from "./connection-tracker.js";
+import { forwardToEnvd } from "./envd-forward.js";
 
 const PREFIX = "/proxy/";
 
@@ -78,15 +79,19 @@ export function createPortProxy(deps: {
         return;
       }
       res.once("close", release);
+      if (target.port === ENVD_PORT) {
+        const pool = deps.tracker.upstream(target.sandboxId, target.origin);
+        forwardToEnvd(pool, req, res, target.path, (error) => {
+          deps.log.debug({ err: error, sandboxId: target.sandboxId }, "envd request failed");
+          sendProxyError(res, 502, "the sandbox port did not answer", target.sandboxId);
+        });
+        return;
+      }
       req.url = target.path;
-      proxy.web(req, res, {
-        target: target.origin,
-        changeOrigin: false,
-        // Connections are kept only to envd, which never closes an idle one. A user's server may
-        // close its end at any time (Python's does after each request when the client sent
-        // `Connection: close`): a request sent on such a socket as it closes would fail.
-        ...(target.port === ENVD_PORT && { agent: deps.tracker.upstream(target.sandboxId) }),
-      });
+      // A fresh connection per request: a user's server may close an idle keep-alive connection
+      // at any time (Python's does after each request when the client sent `Connection: close`),
+      // and a request sent on such a socket as it closes would fail. envd never does.
+      proxy.web(req, res, { target: target.origin, changeOrigin: false });
     },
 
     upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { createEnvdClient } from "@wrenn/agent/internals";
 import { type AgentClient, agentClient } from "@wrenn/agent/testing";
 import { Sandbox } from "e2b";
-import { exposeGc, mibPerS, percentile, report, round, timeMs } from "./stats.js";
+import { mibPerS, percentile, report, round, timeMs } from "./stats.js";
 
 const CREATES = 20;
 const WARMUP_CREATES = 2;
@@ -160,9 +160,6 @@ async function benchExec(proxied: Sandbox, direct: Sandbox) {
 }
 
 async function benchFiles(proxied: Sandbox, direct: Sandbox) {
-  // Each transfer starts on a clean client heap: a 100 MB upload leaves garbage that would
-  // otherwise be collected during whichever transfer comes next.
-  const gc = exposeGc();
   const blob = new Blob([randomBytes(FILE_BYTES)]);
   const path = "/tmp/bench.bin";
   const up = { proxy: [] as number[], direct: [] as number[] };
@@ -177,7 +174,6 @@ async function benchFiles(proxied: Sandbox, direct: Sandbox) {
   for (const direction of ["up", "down"] as const) {
     for (let round = 0; round <= FILE_ROUNDS; round++) {
       for (const [sandbox, ups, downs] of round % 2 === 0 ? ways : [...ways].reverse()) {
-        gc();
         if (direction === "up") {
           const ms = await timeMs(() => sandbox.files.write(path, blob));
           // Its writeback to the sandbox's disk would otherwise run during the next transfer.

@@ -203,13 +203,15 @@ async function main(): Promise<void> {
   process.env.E2B_API_KEY = apiKey;
   process.env.E2B_DOMAIN = `localhost:${new URL(url).port}`;
 
-  process.stderr.write(`create: ${WARMUP_CREATES} warm-up + ${CREATES}, SDK then agent\n`);
-  const create = await benchCreate(agent);
+  // Creates last: the host refills its pools and removes disks after them, and that work
+  // would otherwise run during the exec and throughput measurements.
   const { proxied, direct } = await connectBoth(agent, url, apiKey);
   process.stderr.write(`exec: ${EXEC_RUNS} commands.run('true') via the proxy and direct\n`);
   const exec = await benchExec(proxied, direct);
   process.stderr.write(`files: ${FILE_ROUNDS} rounds of 100 MB up and down, both ways\n`);
   const files = await benchFiles(proxied, direct);
+  process.stderr.write(`create: ${WARMUP_CREATES} warm-up + ${CREATES}, SDK then agent\n`);
+  const create = await benchCreate(agent);
 
   const p50 = (xs: number[]) => round(percentile(xs, 50));
   const p95 = (xs: number[]) => round(percentile(xs, 95));

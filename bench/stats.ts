@@ -36,6 +36,15 @@ export async function memoryOf(pid: number): Promise<Record<string, number>> {
   return out;
 }
 
+/** CPU time (user + system) a process has used so far, in ms; from /proc/<pid>/stat. */
+export async function cpuTimeMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which may itself hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticksPerSecond = 100; // USER_HZ, 100 on every Linux this runs on
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
 /**
  * V8's full GC without --expose-gc on the command line (the way envd's snapshot.ts does it):
  * a benchmark calls it between measurements so one step's garbage is not collected in the next.

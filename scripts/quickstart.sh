@@ -50,4 +50,5 @@ npm run build
 
 log "start (Ctrl-C stops it)"
 # What `npm start` runs, exec'd so that the server itself gets SIGTERM (npm does not pass it on).
-exec node packages/control-plane/dist/main.js
+# The flags: packages/control-plane/src/node-flags.ts.
+exec node --max-semi-space-size=32 packages/control-plane/dist/main.js

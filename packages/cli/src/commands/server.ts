@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
+import { CONTROL_PLANE_NODE_FLAGS } from "@wrenn/control-plane/node-flags";
 import type { Command } from "commander";
 import { type Runtime, reportError } from "../context.js";
 import { CliError, EXIT, toCliError } from "../errors.js";
@@ -53,9 +54,20 @@ export function runProgram(options: { command: string; args: readonly string[] }
   });
 }
 
-/** Node with the same flags as this process, so a source checkout run through tsx works too. */
-function runNodeProgram(runtime: Runtime, file: string, args: readonly string[]): Promise<void> {
-  return runProgram({ command: process.execPath, args: [...process.execArgv, file, ...args] }).then(
+/**
+ * Node with the same flags as this process, so a source checkout run through tsx works too,
+ * plus the program's own.
+ */
+function runNodeProgram(
+  runtime: Runtime,
+  file: string,
+  options: { nodeFlags?: readonly string[]; args?: readonly string[] } = {},
+): Promise<void> {
+  const { nodeFlags = [], args = [] } = options;
+  return runProgram({
+    command: process.execPath,
+    args: [...process.execArgv, ...nodeFlags, file, ...args],
+  }).then(
     (code) => runtime.setExitCode(code),
     (error: unknown) => reportError(runtime, toCliError(error), false),
   );
@@ -74,7 +86,11 @@ export function registerServerCommands(program: Command, runtime: Runtime): void
     .command("server")
     .description("run the control plane with its embedded host agent (what `npm start` runs)")
     .addHelpText("after", SERVER_HELP)
-    .action(() => runNodeProgram(runtime, programOf("@wrenn/control-plane"), []));
+    .action(() =>
+      runNodeProgram(runtime, programOf("@wrenn/control-plane"), {
+        nodeFlags: CONTROL_PLANE_NODE_FLAGS,
+      }),
+    );
 
   program
     .command("agent")
@@ -84,7 +100,7 @@ export function registerServerCommands(program: Command, runtime: Runtime): void
     .passThroughOptions()
     .allowUnknownOption()
     .allowExcessArguments()
-    .action((args: string[]) => runNodeProgram(runtime, programOf("@wrenn/agent"), args));
+    .action((args: string[]) => runNodeProgram(runtime, programOf("@wrenn/agent"), { args }));
 
   program
     .command("setup")

@@ -168,10 +168,7 @@ export async function createControlPlane(options: ControlPlaneOptions): Promise<
       log: log.child({ component: "proxy" }),
       autoResume: (sandbox) =>
         services.sandboxes.resumeForTraffic(sandbox, AbortSignal.timeout(AUTO_RESUME_WAIT_MS)),
-      inProcessAgent: embedded && {
-        origin: `http://${embedded.host.address}`,
-        ...embedded.portProxy,
-      },
+      inProcessAgent: embedded && { hostId: embedded.host.id, ...embedded.portProxy },
     });
     proxy = sandboxProxy;
     const apiUpgrades = new EventEmitter();

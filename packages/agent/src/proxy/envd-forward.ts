@@ -14,8 +14,9 @@ const NOT_FORWARDED = new Set([
   "expect",
 ]);
 
+/** Request headers (Node's) or response headers (undici's) without the hop-by-hop ones. */
 function forwardable(
-  headers: http.IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {

@@ -62,6 +62,7 @@ describe("database route source", () => {
     const { source } = sourceFor(running);
     expect(await source(running.id, "traffic")).toEqual({
       sandboxId: running.id,
+      hostId: HOST.id,
       agentOrigin: "http://127.0.0.1:7070",
       trafficTokenHash: "ab",
     });

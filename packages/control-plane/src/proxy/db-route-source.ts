@@ -36,6 +36,7 @@ export function createDbRouteSource(
     if (!host) return null;
     return {
       sandboxId: sandbox.id,
+      hostId: host.id,
       agentOrigin: `http://${host.address}`,
       trafficTokenHash: sandbox.trafficAccessTokenHash,
     };

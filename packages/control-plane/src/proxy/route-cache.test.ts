@@ -1,4 +1,4 @@
-import { newSandboxId, type SandboxId, type TeamId } from "@wrenn/shared";
+import { type HostId, newSandboxId, type SandboxId, type TeamId } from "@wrenn/shared";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createInProcessEventBus } from "../events/in-process-bus.js";
@@ -6,7 +6,12 @@ import { createRouteCache, type SandboxRoute } from "./route-cache.js";
 
 function setup() {
   const id = newSandboxId();
-  const route: SandboxRoute = { sandboxId: id, agentOrigin: "http://a:1", trafficTokenHash: null };
+  const route: SandboxRoute = {
+    sandboxId: id,
+    hostId: "host-00000000-0000-4000-8000-000000000001" as HostId,
+    agentOrigin: "http://a:1",
+    trafficTokenHash: null,
+  };
   const lookups: SandboxId[] = [];
   const purposes: string[] = [];
   let answer: SandboxRoute | null = route;

@@ -1,9 +1,10 @@
-import { isSandboxId, type SandboxId } from "@wrenn/shared";
+import { type HostId, isSandboxId, type SandboxId } from "@wrenn/shared";
 import type { EventBus } from "../events/bus.js";
 
 /** How to reach a running sandbox: its host agent, and whether user ports need a token. */
 export interface SandboxRoute {
   readonly sandboxId: SandboxId;
+  readonly hostId: HostId;
   /** `http://host:port` of the agent whose `/proxy/{id}/{port}/…` serves the sandbox. */
   readonly agentOrigin: string;
   /** SHA-256 (hex) of the traffic token; null when user ports are public. */

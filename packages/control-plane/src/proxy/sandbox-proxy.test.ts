@@ -3,7 +3,7 @@ import { EventEmitter } from "node:events";
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { newSandboxId, type SandboxId } from "@wrenn/shared";
+import { type HostId, newSandboxId, type SandboxId } from "@wrenn/shared";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RouteCache, SandboxRoute } from "./route-cache.js";
@@ -19,7 +19,8 @@ const OPEN = newSandboxId();
 const GUARDED = newSandboxId();
 const LOCAL = newSandboxId();
 const TRAFFIC_TOKEN = "traffic-secret";
-const IN_PROCESS_ORIGIN = "http://127.0.0.1:1";
+const REMOTE_HOST = "host-00000000-0000-4000-8000-000000000001" as HostId;
+const LOCAL_HOST = "host-00000000-0000-4000-8000-000000000002" as HostId;
 
 let agent: http.Server;
 let front: http.Server;
@@ -76,12 +77,17 @@ beforeAll(async () => {
   const route = (
     id: SandboxId,
     trafficTokenHash: string | null,
-    agentOrigin = `http://127.0.0.1:${agentPort}`,
-  ): SandboxRoute => ({ sandboxId: id, agentOrigin, trafficTokenHash });
+    hostId = REMOTE_HOST,
+  ): SandboxRoute => ({
+    sandboxId: id,
+    hostId,
+    agentOrigin: `http://127.0.0.1:${agentPort}`,
+    trafficTokenHash,
+  });
   const routes: RouteCache = {
     find: async (id) => {
       if (id === OPEN) return route(OPEN, null);
-      if (id === LOCAL) return route(LOCAL, null, IN_PROCESS_ORIGIN);
+      if (id === LOCAL) return route(LOCAL, null, LOCAL_HOST);
       if (id === GUARDED) {
         return route(GUARDED, createHash("sha256").update(TRAFFIC_TOKEN).digest("hex"));
       }
@@ -93,8 +99,7 @@ beforeAll(async () => {
     routes,
     domain: null,
     log: pino({ level: "silent" }),
-    // Nothing listens on its origin: only a direct call can answer for it.
-    inProcessAgent: { origin: IN_PROCESS_ORIGIN, ...standInAgent("in-process") },
+    inProcessAgent: { hostId: LOCAL_HOST, ...standInAgent("in-process") },
   });
   front = sandboxProxyServerFactory(proxy, new EventEmitter())((_req, res) => {
     res.end("api");

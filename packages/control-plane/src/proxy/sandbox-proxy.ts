@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import type { HostId } from "@wrenn/shared";
 import { createProxyServer } from "http-proxy-3";
 import type { Logger } from "pino";
 import type { RouteCache, SandboxRoute } from "./route-cache.js";
@@ -30,8 +31,8 @@ export interface SandboxProxy {
  * Both take the request with `url` already rewritten to `/proxy/{sandboxId}/{port}/…`.
  */
 export interface InProcessAgent {
-  /** The origin its host row names (`http://127.0.0.1:port`); routes to it are matched by it. */
-  readonly origin: string;
+  /** Its host: routes to this host's sandboxes take the in-process path. */
+  readonly hostId: HostId;
   web(req: http.IncomingMessage, res: http.ServerResponse): void;
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
 }
@@ -168,7 +169,7 @@ export function createSandboxProxy(deps: {
           if (!("route" in outcome)) return refuse(res, target.sandboxId, outcome);
           prepare(req, outcome.route, target.port);
           track(req.socket);
-          if (outcome.route.agentOrigin === local?.origin) local.web(req, res);
+          if (outcome.route.hostId === local?.hostId) local.web(req, res);
           else proxy.web(req, res, { target: outcome.route.agentOrigin });
         },
         (error: unknown) => refuse(res, target.sandboxId, failed(target.sandboxId, error)),
@@ -184,7 +185,7 @@ export function createSandboxProxy(deps: {
           if (!("route" in outcome)) return refuseUpgrade(socket, target.sandboxId, outcome);
           prepare(req, outcome.route, target.port);
           track(socket);
-          if (outcome.route.agentOrigin === local?.origin) return local.upgrade(req, socket, head);
+          if (outcome.route.hostId === local?.hostId) return local.upgrade(req, socket, head);
           // Node hands every upgrade a net.Socket (a TLSSocket behind https); the type says Duplex.
           proxy.ws(req, socket as Socket, head, { target: outcome.route.agentOrigin });
         },

@@ -93,11 +93,15 @@ export function createSandboxStateWriter(deps: {
 /** How often a waiter re-reads the database, for changes another replica made (no event here). */
 const RECHECK_MS = 1_000;
 
+/** States a wait ends in when the one it waits for did not come. */
+const ENDED: readonly SandboxState[] = ["stopped", "error"];
+
 /**
  * Resolves once the team's sandbox is in one of `states`, rejects with InvalidStateError when it
  * reaches `stopped` or `error` instead (unless asked for), NotFoundError for another team's or
  * an unknown sandbox, and the signal's reason on abort. Built on the events, with a database
- * re-read after each event and every second, so no change is missed between read and wait.
+ * re-read after each event that can end the wait and every second, so no change is missed
+ * between read and wait.
  */
 export async function waitForState(
   deps: {
@@ -116,7 +120,7 @@ export async function waitForState(
   let wake: (() => void) | null = null;
   // Steps on the way (pending → starting) need no read: each is a query on the one connection
   // PGlite has, while the operation this waits for is busy with the database too.
-  const settles = (to: SandboxState) => states.includes(to) || to === "stopped" || to === "error";
+  const settles = (to: SandboxState) => states.includes(to) || ENDED.includes(to);
   const unsubscribe = deps.events.subscribe("sandbox.state", (event) => {
     if (event.sandboxId !== id || !settles(event.to)) return;
     changed = true;
@@ -129,7 +133,7 @@ export async function waitForState(
       const sandbox = await deps.sandboxes.getForTeam(teamId, id);
       if (!sandbox) throw new NotFoundError("sandbox", id);
       if (states.includes(sandbox.state)) return sandbox;
-      if (sandbox.state === "stopped" || sandbox.state === "error") {
+      if (ENDED.includes(sandbox.state)) {
         throw new InvalidStateError(
           sandbox.state,
           `wait for ${states.join(" or ")} on`,
